@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+
+/**
+ * Parses `input` with `schema` once, at the boundary. On failure throws a {@link ConfigError}
+ * whose message names every offending field, so nothing is subscribed with a bad config.
+ */
+export function parseConfig<S extends z.ZodType>(subject: string, schema: S, input: unknown): z.output<S> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const fields = parsed.error.issues.map((issue) => (issue.path.length ? issue.path.join('.') : '(root)'));
+  const details = parsed.error.issues.map((issue, i) => `${fields[i]}: ${issue.message}`);
+  throw new ConfigError(subject, [...new Set(fields)], details);
+}
+
+/** A scheduler-like object: anything with `now()` and `schedule()`, checked structurally. */
+export const schedulerSchema = z.custom<import('rxjs').SchedulerLike>(
+  (value) =>
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { now?: unknown }).now === 'function' &&
+    typeof (value as { schedule?: unknown }).schedule === 'function',
+  { message: 'must be a SchedulerLike (with now() and schedule())' },
+);
+
+/** Milliseconds: a finite number ≥ 0. */
+export const millisecondsSchema = z.number().finite().nonnegative();
+
+/** Any function (a callback option). */
+export const functionSchema = z.custom<(...args: never[]) => unknown>(
+  (value) => typeof value === 'function',
+  {
+    message: 'must be a function',
+  },
+);
+
+/** Throws a {@link ConfigError} unless `value` is a function. */
+export function assertFunction(subject: string, field: string, value: unknown): void {
+  if (typeof value !== 'function') throw new ConfigError(subject, [field], [`${field}: must be a function`]);
+}

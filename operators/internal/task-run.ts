@@ -1,0 +1,116 @@
+import { from, type ObservableInput, type Subscription } from 'rxjs';
+import { CancelledError, EmptyResultError } from '../errors.js';
+
+/** What a pool task receives besides its input. */
+export interface TaskContext {
+  /** 0-based admission order of the input. */
+  readonly index: number;
+  /** Aborted with a {@link CancelledError} if the task is torn down before it settled. */
+  readonly signal: AbortSignal;
+}
+
+/** Told exactly once how a run ended, after the run's inner subscription is torn down. */
+export interface RunHost<I, R> {
+  succeeded(run: TaskRun<I, R>, value: R): void;
+  failed(run: TaskRun<I, R>, error: unknown): void;
+}
+
+const RUNNING = 0;
+const SETTLED = 1;
+const CANCELLED = 2;
+
+function isPromiseLike<T>(value: unknown): value is PromiseLike<T> {
+  return typeof value === 'object' && value !== null && typeof (value as PromiseLike<T>).then === 'function';
+}
+
+/**
+ * One running task: it is also the task's {@link TaskContext}, so a run costs one object, plus an
+ * AbortController only if the task reads `signal`. Promises take a direct `then` path; anything
+ * else goes through `from()` and its result is the last value it emitted.
+ */
+export class TaskRun<I, R> implements TaskContext {
+  private state = RUNNING;
+  private controller: AbortController | undefined;
+  private subscription: Subscription | undefined;
+  private subscribing = false;
+  private outcome: { ok: true; value: R } | { ok: false; error: unknown } | undefined;
+
+  constructor(
+    readonly index: number,
+    readonly input: I,
+    private readonly host: RunHost<I, R>,
+  ) {}
+
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      // A task may look at its signal only after it was cancelled: it must see it aborted.
+      if (this.state === CANCELLED) this.controller.abort(new CancelledError());
+    }
+    return this.controller.signal;
+  }
+
+  get settled(): boolean {
+    return this.state !== RUNNING;
+  }
+
+  start(task: (input: I, context: TaskContext) => ObservableInput<R>): void {
+    let result: ObservableInput<R>;
+    try {
+      result = task(this.input, this);
+      if (isPromiseLike<R>(result)) {
+        result.then(
+          (value) => this.settle({ ok: true, value }),
+          (error: unknown) => this.settle({ ok: false, error }),
+        );
+        return;
+      }
+      this.subscribing = true;
+      let last: R | undefined;
+      let hasValue = false;
+      const subscription = from(result).subscribe({
+        next: (value) => {
+          last = value;
+          hasValue = true;
+        },
+        error: (error: unknown) => this.settle({ ok: false, error }),
+        complete: () =>
+          this.settle(
+            hasValue ? { ok: true, value: last as R } : { ok: false, error: new EmptyResultError() },
+          ),
+      });
+      this.subscribing = false;
+      if (this.state === RUNNING) this.subscription = subscription;
+      else this.report();
+    } catch (error) {
+      this.subscribing = false;
+      this.settle({ ok: false, error });
+    }
+  }
+
+  /** Tears the run down; its signal is aborted only if it had not settled. */
+  cancel(): void {
+    if (this.state !== RUNNING) return;
+    this.state = CANCELLED;
+    this.subscription?.unsubscribe();
+    this.controller?.abort(new CancelledError());
+  }
+
+  private settle(outcome: { ok: true; value: R } | { ok: false; error: unknown }): void {
+    if (this.state !== RUNNING) return;
+    this.state = SETTLED;
+    this.outcome = outcome;
+    // Settled inside subscribe(): rxjs tears the inner down when subscribe returns; report then,
+    // so the slot is never handed on while the finished inner is still subscribed.
+    if (this.subscribing) return;
+    this.subscription?.unsubscribe();
+    this.report();
+  }
+
+  private report(): void {
+    const outcome = this.outcome!;
+    this.outcome = undefined;
+    if (outcome.ok) this.host.succeeded(this, outcome.value);
+    else this.host.failed(this, outcome.error);
+  }
+}

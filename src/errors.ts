@@ -1,0 +1,7 @@
+export {
+  CancelledError,
+  ConfigError,
+  EmptyResultError,
+  EngineError,
+  TimeoutError,
+} from '../operators/errors.js';

@@ -1,0 +1,19 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    // Tests import the package by its public names, as users do, and run against the sources.
+    alias: [
+      { find: /^rxdaemon\/operators$/, replacement: here('./operators/index.ts') },
+      { find: /^rxdaemon\/testing$/, replacement: here('./src/testing/index.ts') },
+      { find: /^rxdaemon$/, replacement: here('./src/index.ts') },
+    ],
+  },
+  test: {
+    include: ['test/**/*.test.ts', 'marbles/**/*.test.ts'],
+    testTimeout: 30_000,
+  },
+});
