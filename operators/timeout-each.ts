@@ -1,0 +1,42 @@
+import {
+  asyncScheduler,
+  map,
+  type MonoTypeOperatorFunction,
+  type SchedulerLike,
+  takeUntil,
+  timer,
+} from 'rxjs';
+import { z } from 'zod';
+import { TimeoutError } from './errors.js';
+import { millisecondsSchema, parseConfig, schedulerSchema } from './internal/config.js';
+
+/**
+ * Errors with a {@link TimeoutError} if the source has not completed `ms` after each subscription,
+ * tearing it down; each subscription (each attempt, under `retryBackoff`) gets its own deadline.
+ * Unlike rxjs `timeout`, the limit is on completion, not on the first value.
+ *
+ * ```text
+ * source:  -a----b|            ms = 4
+ * result:  -a--#               TimeoutError at frame 4
+ * subs:    ^---!
+ * ```
+ *
+ * @throws ConfigError when `ms` is negative or not finite
+ */
+export function timeoutEach<T>(
+  ms: number,
+  options: { readonly scheduler?: SchedulerLike } = {},
+): MonoTypeOperatorFunction<T> {
+  parseConfig('timeoutEach', z.object({ ms: millisecondsSchema, scheduler: schedulerSchema.optional() }), {
+    ms,
+    ...options,
+  });
+  const scheduler = options.scheduler ?? asyncScheduler;
+  return takeUntil<T>(
+    timer(ms, scheduler).pipe(
+      map(() => {
+        throw new TimeoutError(ms);
+      }),
+    ),
+  );
+}
