@@ -13,3 +13,9 @@ export type { PoolTask, TaskContext, WorkerPoolOptions } from './worker-pool.js'
 export { backoffDelay, backoffPolicySchema, retryBackoff } from './retry-backoff.js';
 export type { AttemptFailure, BackoffPolicy, RetryBackoffOptions } from './retry-backoff.js';
 export { timeoutEach } from './timeout-each.js';
+export { tokenBucket } from './token-bucket.js';
+export type { TokenBucketOptions } from './token-bucket.js';
+export { batchWindow } from './batch-window.js';
+export type { BatchWindowOptions } from './batch-window.js';
+export { latencyStats, rank } from './latency-stats.js';
+export type { LatencySnapshot, LatencyStatsOptions } from './latency-stats.js';
