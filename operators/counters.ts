@@ -1,3 +1,4 @@
+import type { DecidedEvent } from './complete-when.js';
 import type { PoolEvent } from './pool-event.js';
 
 /** How many instances are in each state, derived from a pool's events. */
@@ -20,12 +21,29 @@ export function emptyCounters(): MutableCounters {
   return { admitted: 0, pending: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, inputClosed: false };
 }
 
+/** A copy with every field spelled out: one allocation of a fixed shape, cheaper than a spread. */
+export function copyCounters(c: Counters): MutableCounters {
+  return {
+    admitted: c.admitted,
+    pending: c.pending,
+    running: c.running,
+    succeeded: c.succeeded,
+    failed: c.failed,
+    cancelled: c.cancelled,
+    inputClosed: c.inputClosed,
+  };
+}
+
 /**
  * Folds one event into `counters` in place. Returns whether a completion rule should look again:
  * after every terminal event and when input closes.
  */
-export function countEvent(counters: MutableCounters, event: PoolEvent<unknown, unknown>): boolean {
+export function countEvent(counters: MutableCounters, event: PoolEvent<unknown, unknown> | DecidedEvent): boolean {
   switch (event.type) {
+    case 'decided':
+      // The decision carries the final accounting (torn-down instances counted as cancelled).
+      Object.assign(counters, event.counters);
+      return false;
     case 'admitted':
       counters.admitted++;
       counters.pending++;

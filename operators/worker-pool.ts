@@ -83,7 +83,9 @@ export function workerPool<I, R>(
 
 class Pool<I, R> implements RunHost<I, R> {
   private readonly waiting = new Queue<I>();
-  private readonly running = new Map<number, TaskRun<I, R>>();
+  /** Running tasks as an intrusive list (newest first): O(1) add and remove, one pass to tear down. */
+  private running: TaskRun<I, R> | undefined;
+  private runningCount = 0;
   private withdrawn: Set<number> | undefined;
   private admitted = 0;
   private dequeued = 0;
@@ -124,11 +126,13 @@ class Pool<I, R> implements RunHost<I, R> {
     this.drain();
   }
 
+  /** O(running) to find a running index: cancelling one instance is rare next to finishing one. */
   cancel(index: number): void {
-    const run = this.running.get(index);
+    let run = this.running;
+    while (run !== undefined && run.index !== index) run = run.next;
     if (run) {
       run.cancel();
-      this.running.delete(index);
+      this.unlink(run);
       this.subscriber.next({ type: 'cancelled', index, input: run.input, wasRunning: true });
       this.drain();
     } else if (index >= this.dequeued && index < this.admitted && !this.withdrawn?.has(index)) {
@@ -140,40 +144,61 @@ class Pool<I, R> implements RunHost<I, R> {
   }
 
   succeeded(run: TaskRun<I, R>, value: R): void {
-    this.running.delete(run.index);
+    this.unlink(run);
     this.subscriber.next({ type: 'succeeded', index: run.index, input: run.input, value });
     this.drain();
   }
 
   failed(run: TaskRun<I, R>, error: unknown): void {
-    this.running.delete(run.index);
+    this.unlink(run);
     this.subscriber.next({ type: 'failed', index: run.index, input: run.input, error });
     this.drain();
   }
 
   teardown(): void {
-    for (const run of this.running.values()) run.cancel();
-    this.running.clear();
+    let run = this.running;
+    this.running = undefined;
+    this.runningCount = 0;
+    while (run !== undefined) {
+      run.cancel();
+      run = run.next;
+    }
     this.waiting.clear();
+  }
+
+  private link(run: TaskRun<I, R>): void {
+    run.next = this.running;
+    if (this.running) this.running.previous = run;
+    this.running = run;
+    this.runningCount++;
+  }
+
+  private unlink(run: TaskRun<I, R>): void {
+    if (run.previous) run.previous.next = run.next;
+    else this.running = run.next;
+    if (run.next) run.next.previous = run.previous;
+    run.previous = run.next = undefined;
+    this.runningCount--;
   }
 
   /** Starts waiting inputs while slots are free; re-entrant calls fold into the running loop. */
   private drain(): void {
     if (this.draining) return;
     this.draining = true;
-    const { waiting, running, subscriber } = this;
-    while (running.size < this.limit && waiting.length > 0 && !subscriber.closed) {
+    const { waiting, subscriber } = this;
+    while (this.runningCount < this.limit && waiting.length > 0 && !subscriber.closed) {
       const input = waiting.shift();
       const index = this.dequeued++;
       if (this.withdrawn?.delete(index)) continue;
       const run = new TaskRun(index, input, this);
-      running.set(index, run);
+      this.link(run);
       subscriber.next({ type: 'started', index, input });
       if (subscriber.closed) break; // the consumer decided on `started`: do not start a task it dropped
       run.start(this.task);
     }
     this.draining = false;
-    if (this.inputClosed && running.size === 0 && waiting.length === 0 && !subscriber.closed)
+    if (this.inputClosed && this.runningCount === 0 && waiting.length === 0 && !subscriber.closed) {
       subscriber.complete();
+    }
   }
 }
