@@ -38,7 +38,10 @@ export function copyCounters(c: Counters): MutableCounters {
  * Folds one event into `counters` in place. Returns whether a completion rule should look again:
  * after every terminal event and when input closes.
  */
-export function countEvent(counters: MutableCounters, event: PoolEvent<unknown, unknown> | DecidedEvent): boolean {
+export function countEvent(
+  counters: MutableCounters,
+  event: PoolEvent<unknown, unknown> | DecidedEvent,
+): boolean {
   switch (event.type) {
     case 'decided':
       // The decision carries the final accounting (torn-down instances counted as cancelled).

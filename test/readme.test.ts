@@ -5,7 +5,9 @@ import { describe, expect, it } from 'vitest';
 /** The README's `ts` code blocks that are complete programs (they import what they use). */
 function runnableBlocks(): string[] {
   const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-  return [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((code) => code.includes('rxdaemon/testing'));
+  return [...readme.matchAll(/```ts\n([\s\S]*?)```/g)]
+    .map((m) => m[1]!)
+    .filter((code) => code.includes('rxdaemon/testing'));
 }
 
 describe('README', () => {
