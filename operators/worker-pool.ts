@@ -1,9 +1,9 @@
 import { Observable, type ObservableInput, type OperatorFunction, type Subscriber, Subscription } from 'rxjs';
-import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { z } from 'zod';
 import { assertFunction, parseConfig } from './internal/config.js';
-import { Queue } from './internal/queue.js';
-import { type RunHost, type TaskContext, TaskRun } from './internal/task-run.js';
+import { Pool, type PoolSink } from './internal/pool.js';
+import type { TaskContext, TaskRun } from './internal/task-run.js';
 import type { PoolEvent } from './pool-event.js';
 
 export type { TaskContext } from './internal/task-run.js';
@@ -59,12 +59,27 @@ export function workerPool<I, R>(
   const { concurrency, cancel } = options;
   return (source) =>
     new Observable<PoolEvent<I, R>>((subscriber) => {
-      const pool = new Pool(task, subscriber, typeof concurrency === 'number' ? concurrency : 0);
+      const pool = new Pool(
+        task,
+        new PoolEventSink(subscriber),
+        typeof concurrency === 'number' ? concurrency : 0,
+      );
       const subscriptions = new Subscription(() => pool.teardown());
       if (typeof concurrency !== 'number') {
         subscriptions.add(
           concurrency.subscribe({
-            next: (limit) => pool.setLimit(limit),
+            next: (limit) => {
+              const parsed = limitSchema.safeParse(limit);
+              if (parsed.success) pool.setLimit(limit);
+              else
+                subscriber.error(
+                  new ConfigError(
+                    'workerPool concurrency',
+                    ['concurrency'],
+                    [`concurrency: got ${String(limit)}, ${parsed.error.issues[0]?.message}`],
+                  ),
+                );
+            },
             error: (error: unknown) => subscriber.error(error),
           }),
         );
@@ -81,124 +96,39 @@ export function workerPool<I, R>(
     });
 }
 
-class Pool<I, R> implements RunHost<I, R> {
-  private readonly waiting = new Queue<I>();
-  /** Running tasks as an intrusive list (newest first): O(1) add and remove, one pass to tear down. */
-  private running: TaskRun<I, R> | undefined;
-  private runningCount = 0;
-  private withdrawn: Set<number> | undefined;
-  private admitted = 0;
-  private dequeued = 0;
-  private inputClosed = false;
-  private draining = false;
+/** Turns pool callbacks into {@link PoolEvent}s on the subscriber. */
+class PoolEventSink<I, R> implements PoolSink<I, R> {
+  constructor(private readonly subscriber: Subscriber<PoolEvent<I, R>>) {}
 
-  constructor(
-    private readonly task: PoolTask<I, R>,
-    private readonly subscriber: Subscriber<PoolEvent<I, R>>,
-    private limit: number,
-  ) {}
-
-  admit(input: I): void {
-    this.subscriber.next({ type: 'admitted', index: this.admitted++, input });
-    this.waiting.push(input);
-    this.drain();
+  get closed(): boolean {
+    return this.subscriber.closed;
   }
 
-  closeInput(): void {
-    this.inputClosed = true;
-    this.subscriber.next({ type: 'inputClosed', total: this.admitted });
-    this.drain();
+  admitted(index: number, input: I): void {
+    this.subscriber.next({ type: 'admitted', index, input });
   }
 
-  setLimit(limit: number): void {
-    const parsed = limitSchema.safeParse(limit);
-    if (!parsed.success) {
-      this.subscriber.error(
-        new ConfigError(
-          'workerPool concurrency',
-          ['concurrency'],
-          [`concurrency: ${String(limit)} ${parsed.error.issues[0]?.message}`],
-        ),
-      );
-      return;
-    }
-    this.limit = limit;
-    this.drain();
-  }
-
-  /** O(running) to find a running index: cancelling one instance is rare next to finishing one. */
-  cancel(index: number): void {
-    let run = this.running;
-    while (run !== undefined && run.index !== index) run = run.next;
-    if (run) {
-      run.cancel();
-      this.unlink(run);
-      this.subscriber.next({ type: 'cancelled', index, input: run.input, wasRunning: true });
-      this.drain();
-    } else if (index >= this.dequeued && index < this.admitted && !this.withdrawn?.has(index)) {
-      (this.withdrawn ??= new Set()).add(index);
-      const input = this.waiting.peekAt(index - this.dequeued);
-      this.subscriber.next({ type: 'cancelled', index, input, wasRunning: false });
-      this.drain();
-    }
+  started(run: TaskRun<I, R>): void {
+    this.subscriber.next({ type: 'started', index: run.index, input: run.input });
   }
 
   succeeded(run: TaskRun<I, R>, value: R): void {
-    this.unlink(run);
     this.subscriber.next({ type: 'succeeded', index: run.index, input: run.input, value });
-    this.drain();
   }
 
   failed(run: TaskRun<I, R>, error: unknown): void {
-    this.unlink(run);
     this.subscriber.next({ type: 'failed', index: run.index, input: run.input, error });
-    this.drain();
   }
 
-  teardown(): void {
-    let run = this.running;
-    this.running = undefined;
-    this.runningCount = 0;
-    while (run !== undefined) {
-      run.cancel();
-      run = run.next;
-    }
-    this.waiting.clear();
+  cancelled(index: number, input: I, wasRunning: boolean): void {
+    this.subscriber.next({ type: 'cancelled', index, input, wasRunning });
   }
 
-  private link(run: TaskRun<I, R>): void {
-    run.next = this.running;
-    if (this.running) this.running.previous = run;
-    this.running = run;
-    this.runningCount++;
+  inputClosed(total: number): void {
+    this.subscriber.next({ type: 'inputClosed', total });
   }
 
-  private unlink(run: TaskRun<I, R>): void {
-    if (run.previous) run.previous.next = run.next;
-    else this.running = run.next;
-    if (run.next) run.next.previous = run.previous;
-    run.previous = run.next = undefined;
-    this.runningCount--;
-  }
-
-  /** Starts waiting inputs while slots are free; re-entrant calls fold into the running loop. */
-  private drain(): void {
-    if (this.draining) return;
-    this.draining = true;
-    const { waiting, subscriber } = this;
-    while (this.runningCount < this.limit && waiting.length > 0 && !subscriber.closed) {
-      const input = waiting.shift();
-      const index = this.dequeued++;
-      if (this.withdrawn?.delete(index)) continue;
-      const run = new TaskRun(index, input, this);
-      this.link(run);
-      subscriber.next({ type: 'started', index, input });
-      if (subscriber.closed) break; // the consumer decided on `started`: do not start a task it dropped
-      run.start(this.task);
-    }
-    this.draining = false;
-    if (this.inputClosed && this.runningCount === 0 && waiting.length === 0 && !subscriber.closed) {
-      subscriber.complete();
-    }
+  drained(): void {
+    this.subscriber.complete();
   }
 }

@@ -38,6 +38,8 @@ export class TaskRun<I, R> implements TaskContext {
   /** Intrusive links in the pool's list of running tasks: O(1) unlinking without a Map or Set. */
   previous: TaskRun<I, R> | undefined;
   next: TaskRun<I, R> | undefined;
+  /** Attempts made so far; a retrying task wrapper (the MI engine's) counts them here. */
+  attempts = 1;
 
   constructor(
     readonly index: number,
@@ -58,7 +60,7 @@ export class TaskRun<I, R> implements TaskContext {
     return this.state !== RUNNING;
   }
 
-  start(task: (input: I, context: TaskContext) => ObservableInput<R>): void {
+  start(task: (input: I, context: TaskRun<I, R>) => ObservableInput<R>): void {
     let result: ObservableInput<R>;
     try {
       result = task(this.input, this);

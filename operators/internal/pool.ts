@@ -1,0 +1,181 @@
+import { type ObservableInput } from 'rxjs';
+import { Queue } from './queue.js';
+import { type RunHost, TaskRun } from './task-run.js';
+
+/** Where a {@link Pool} reports what happens; `workerPool` turns these into PoolEvents, the MI engine into MIEvents. */
+export interface PoolSink<I, R> {
+  /** Once true, the pool starts nothing more. */
+  readonly closed: boolean;
+  admitted(index: number, input: I): void;
+  started(run: TaskRun<I, R>): void;
+  succeeded(run: TaskRun<I, R>, value: R): void;
+  failed(run: TaskRun<I, R>, error: unknown): void;
+  cancelled(index: number, input: I, wasRunning: boolean): void;
+  inputClosed(total: number): void;
+  /** Input closed and nothing runs or waits any more. */
+  drained(): void;
+}
+
+/** A lazy source the pool pulls from when a slot is free; it answers with `admit` or `closeInput`. */
+export interface PullIntake {
+  pull(): void;
+}
+
+/**
+ * The worker pool's machinery: a FIFO of waiting inputs, an intrusive list of running tasks, and a
+ * drain loop that starts waiting inputs — or pulls new ones from a lazy intake — while slots are
+ * free. O(1) per admission, start and finish; re-entrant calls fold into the running loop, so a
+ * synchronous task never recurses.
+ */
+export class Pool<I, R> implements RunHost<I, R> {
+  private readonly waiting = new Queue<I>();
+  private running: TaskRun<I, R> | undefined;
+  private runningCount = 0;
+  private withdrawn: Set<number> | undefined;
+  private admittedCount = 0;
+  private dequeued = 0;
+  private inputClosed = false;
+  private intakeStopped = false;
+  private pulling = false;
+  private draining = false;
+  private intake: PullIntake | undefined;
+
+  constructor(
+    private readonly task: (input: I, context: TaskRun<I, R>) => ObservableInput<R>,
+    private readonly sink: PoolSink<I, R>,
+    private limit: number,
+  ) {}
+
+  get waitingCount(): number {
+    return this.waiting.length - (this.withdrawn?.size ?? 0);
+  }
+
+  get activeCount(): number {
+    return this.runningCount;
+  }
+
+  /** Pull inputs from `intake` whenever a slot is free and nothing waits. */
+  pullFrom(intake: PullIntake): void {
+    this.intake = intake;
+    this.drain();
+  }
+
+  admit(input: I): void {
+    this.pulling = false;
+    this.sink.admitted(this.admittedCount++, input);
+    this.waiting.push(input);
+    this.drain();
+  }
+
+  closeInput(): void {
+    this.pulling = false;
+    if (this.inputClosed) return;
+    this.inputClosed = true;
+    this.sink.inputClosed(this.admittedCount);
+    this.drain();
+  }
+
+  setLimit(limit: number): void {
+    this.limit = limit;
+    this.drain();
+  }
+
+  /** Takes no more input: waiting inputs are withdrawn (`cancelled`), running tasks run on. */
+  stopIntake(): void {
+    this.intakeStopped = true;
+    while (this.waiting.length > 0) {
+      const input = this.waiting.shift();
+      const index = this.dequeued++;
+      if (!this.withdrawn?.delete(index)) this.sink.cancelled(index, input, false);
+    }
+    this.closeInput();
+  }
+
+  /** O(running) to find a running index: cancelling one instance is rare next to finishing one. */
+  cancel(index: number): void {
+    let run = this.running;
+    while (run !== undefined && run.index !== index) run = run.next;
+    if (run) {
+      run.cancel();
+      this.unlink(run);
+      this.sink.cancelled(index, run.input, true);
+      this.drain();
+    } else if (index >= this.dequeued && index < this.admittedCount && !this.withdrawn?.has(index)) {
+      (this.withdrawn ??= new Set()).add(index);
+      this.sink.cancelled(index, this.waiting.peekAt(index - this.dequeued), false);
+      this.drain();
+    }
+  }
+
+  succeeded(run: TaskRun<I, R>, value: R): void {
+    this.unlink(run);
+    this.sink.succeeded(run, value);
+    this.drain();
+  }
+
+  failed(run: TaskRun<I, R>, error: unknown): void {
+    this.unlink(run);
+    this.sink.failed(run, error);
+    this.drain();
+  }
+
+  /** Calls `visit` for every running task (newest first). */
+  forEachRunning(visit: (run: TaskRun<I, R>) => void): void {
+    for (let run = this.running; run !== undefined; run = run.next) visit(run);
+  }
+
+  /** Tears every running task down (aborting their signals) and drops the waiting inputs, silently. */
+  teardown(): void {
+    let run = this.running;
+    this.running = undefined;
+    this.runningCount = 0;
+    while (run !== undefined) {
+      const next = run.next;
+      run.cancel();
+      run.previous = run.next = undefined;
+      run = next;
+    }
+    this.waiting.clear();
+    this.intakeStopped = true;
+  }
+
+  private link(run: TaskRun<I, R>): void {
+    run.next = this.running;
+    if (this.running) this.running.previous = run;
+    this.running = run;
+    this.runningCount++;
+  }
+
+  private unlink(run: TaskRun<I, R>): void {
+    if (run.previous) run.previous.next = run.next;
+    else if (this.running === run) this.running = run.next;
+    if (run.next) run.next.previous = run.previous;
+    run.previous = run.next = undefined;
+    this.runningCount--;
+  }
+
+  /** Starts waiting inputs (or pulls new ones) while slots are free. */
+  private drain(): void {
+    if (this.draining) return;
+    this.draining = true;
+    const { waiting, sink } = this;
+    while (this.runningCount < this.limit && !sink.closed) {
+      if (waiting.length > 0) {
+        const input = waiting.shift();
+        const index = this.dequeued++;
+        if (this.withdrawn?.delete(index)) continue;
+        const run = new TaskRun(index, input, this);
+        this.link(run);
+        sink.started(run);
+        if (sink.closed) break; // the consumer decided on `started`: do not start a task it dropped
+        run.start(this.task);
+      } else if (this.intake && !this.pulling && !this.inputClosed && !this.intakeStopped) {
+        this.pulling = true;
+        this.intake.pull();
+        if (this.pulling) break; // an asynchronous pull: it admits (and drains) when it resolves
+      } else break;
+    }
+    this.draining = false;
+    if (this.inputClosed && this.runningCount === 0 && waiting.length === 0 && !sink.closed) sink.drained();
+  }
+}
