@@ -1,6 +1,3 @@
-import type { DecidedEvent } from './complete-when.js';
-import type { PoolEvent } from './pool-event.js';
-
 /** How many instances are in each state, derived from a pool's events. */
 export interface Counters {
   /** Inputs the pool has taken in. */
@@ -21,6 +18,12 @@ export function emptyCounters(): MutableCounters {
   return { admitted: 0, pending: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, inputClosed: false };
 }
 
+/** Any event that changes the counters: pool events, MI events, and decisions (which carry final counters). */
+export type CountableEvent =
+  | { readonly type: 'admitted' | 'started' | 'succeeded' | 'failed' | 'inputClosed' }
+  | { readonly type: 'cancelled'; readonly wasRunning: boolean }
+  | { readonly type: 'decided'; readonly counters: Counters };
+
 /** A copy with every field spelled out: one allocation of a fixed shape, cheaper than a spread. */
 export function copyCounters(c: Counters): MutableCounters {
   return {
@@ -38,10 +41,7 @@ export function copyCounters(c: Counters): MutableCounters {
  * Folds one event into `counters` in place. Returns whether a completion rule should look again:
  * after every terminal event and when input closes.
  */
-export function countEvent(
-  counters: MutableCounters,
-  event: PoolEvent<unknown, unknown> | DecidedEvent,
-): boolean {
+export function countEvent(counters: MutableCounters, event: CountableEvent): boolean {
   switch (event.type) {
     case 'decided':
       // The decision carries the final accounting (torn-down instances counted as cancelled).

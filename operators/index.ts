@@ -1,8 +1,8 @@
 export { abortable } from './abortable.js';
 export { completeWhen } from './complete-when.js';
 export type { DecidedEvent } from './complete-when.js';
-export { allSettledNow, countEvent, emptyCounters } from './counters.js';
-export type { Counters, MutableCounters } from './counters.js';
+export { allSettledNow, copyCounters, countEvent, emptyCounters } from './counters.js';
+export type { CountableEvent, Counters, MutableCounters } from './counters.js';
 export { CancelledError, ConfigError, EmptyResultError, EngineError, TimeoutError } from './errors.js';
 export type { PoolEvent, TerminalPoolEvent } from './pool-event.js';
 export { allSettled, allSucceed, anyOf, successRate, threshold, toleratedFailures, when } from './rules.js';

@@ -87,6 +87,11 @@ export function backoffDelay(
  */
 export function retryBackoff<T>(options: RetryBackoffOptions): MonoTypeOperatorFunction<T> {
   parseConfig('retryBackoff options', optionsSchema, options);
+  return retryBackoffUnchecked(options);
+}
+
+/** {@link retryBackoff} for options already validated, e.g. once per MI task rather than per instance. */
+export function retryBackoffUnchecked<T>(options: RetryBackoffOptions): MonoTypeOperatorFunction<T> {
   const { maxAttempts, retryIf, failures, scheduler = asyncScheduler, random = Math.random } = options;
   return retry<T>({
     delay: (error: unknown, attempt: number) => {

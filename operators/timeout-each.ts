@@ -31,7 +31,11 @@ export function timeoutEach<T>(
     ms,
     ...options,
   });
-  const scheduler = options.scheduler ?? asyncScheduler;
+  return timeoutEachUnchecked(ms, options.scheduler ?? asyncScheduler);
+}
+
+/** {@link timeoutEach} for a limit already validated. */
+export function timeoutEachUnchecked<T>(ms: number, scheduler: SchedulerLike): MonoTypeOperatorFunction<T> {
   return takeUntil<T>(
     timer(ms, scheduler).pipe(
       map(() => {

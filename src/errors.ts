@@ -1,3 +1,6 @@
+import { EngineError } from '../operators/errors.js';
+import type { MIResult } from './instances/mi-result.js';
+
 export {
   CancelledError,
   ConfigError,
@@ -5,3 +8,48 @@ export {
   EngineError,
   TimeoutError,
 } from '../operators/errors.js';
+
+/** A multiple-instance task decided `failed` or was cancelled; `result` is the partial result. */
+export class MIFailedError<R = unknown> extends EngineError {
+  override readonly code = 'MI_FAILED' as const;
+
+  constructor(
+    readonly result: MIResult<R>,
+    options?: { cause?: unknown },
+  ) {
+    super(`Multiple-instance task ${result.taskId} ${result.status}: ${result.reason}`, options);
+  }
+}
+
+/** Fewer instances than `minInstances` were admitted before input closed. */
+export class MinInstancesError extends EngineError {
+  override readonly code = 'MIN_INSTANCES' as const;
+
+  constructor(
+    readonly required: number,
+    readonly admitted: number,
+  ) {
+    super(`At least ${required} instances are required; input closed after ${admitted}`);
+  }
+}
+
+/** The input holds more instances than `maxInstances` allows. */
+export class MaxInstancesError extends EngineError {
+  override readonly code = 'MAX_INSTANCES' as const;
+
+  constructor(
+    readonly limit: number,
+    readonly offered: number,
+  ) {
+    super(`At most ${limit} instances are allowed; the input offered ${offered}`);
+  }
+}
+
+/** An Observable source outran the pool by more than `maxBuffered` waiting inputs. */
+export class BackpressureError extends EngineError {
+  override readonly code = 'BACKPRESSURE' as const;
+
+  constructor(readonly maxBuffered: number) {
+    super(`More than ${maxBuffered} inputs were waiting for a slot: the source outruns the pool`);
+  }
+}

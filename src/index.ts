@@ -1,1 +1,3 @@
 export * from '../operators/index.js';
+export { BackpressureError, MaxInstancesError, MIFailedError, MinInstancesError } from './errors.js';
+export * from './instances/index.js';

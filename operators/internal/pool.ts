@@ -19,6 +19,8 @@ export interface PoolSink<I, R> {
 /** A lazy source the pool pulls from when a slot is free; it answers with `admit` or `closeInput`. */
 export interface PullIntake {
   pull(): void;
+  /** A source of known length that has handed out its last input: input closes without another pull. */
+  readonly exhausted?: boolean;
 }
 
 /**
@@ -119,9 +121,16 @@ export class Pool<I, R> implements RunHost<I, R> {
     this.drain();
   }
 
-  /** Calls `visit` for every running task (newest first). */
-  forEachRunning(visit: (run: TaskRun<I, R>) => void): void {
-    for (let run = this.running; run !== undefined; run = run.next) visit(run);
+  /** Tears every running task down, reporting each as `cancelled`, oldest first. */
+  cancelRunning(): void {
+    const runs: TaskRun<I, R>[] = [];
+    for (let run = this.running; run !== undefined; run = run.next) runs.push(run);
+    for (let i = runs.length - 1; i >= 0; i--) {
+      const run = runs[i]!;
+      run.cancel();
+      this.unlink(run);
+      this.sink.cancelled(run.index, run.input, true);
+    }
   }
 
   /** Tears every running task down (aborting their signals) and drops the waiting inputs, silently. */
@@ -176,6 +185,9 @@ export class Pool<I, R> implements RunHost<I, R> {
       } else break;
     }
     this.draining = false;
+    if (!this.inputClosed && this.intake?.exhausted && waiting.length === 0 && !sink.closed) {
+      return this.closeInput(); // the last input has started: say so now, not when a slot frees
+    }
     if (this.inputClosed && this.runningCount === 0 && waiting.length === 0 && !sink.closed) sink.drained();
   }
 }

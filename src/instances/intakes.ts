@@ -1,0 +1,96 @@
+import type { PullIntake } from '../../operators/internal/pool.js';
+
+/** Where a lazy intake delivers: one input, the end, or a failure of the source itself. */
+export interface IntakeTarget<I> {
+  pulled(input: I): void;
+  inputDone(): void;
+  fail(error: unknown): void;
+}
+
+export interface ClosableIntake extends PullIntake {
+  /** Stops the source early (calls the iterator's `return`). */
+  close(): void;
+}
+
+/** Inputs 0..n-1, counted rather than stored; input closes as soon as the last one started. */
+export function countIntake(n: number, target: IntakeTarget<number>): ClosableIntake {
+  let next = 0;
+  return {
+    pull: () => (next < n ? target.pulled(next++) : target.inputDone()),
+    get exhausted() {
+      return next >= n;
+    },
+    close: () => undefined,
+  };
+}
+
+/** An array's items by index; input closes as soon as the last one started. */
+export function arrayIntake<I>(items: readonly I[], target: IntakeTarget<I>): ClosableIntake {
+  let next = 0;
+  return {
+    pull: () => (next < items.length ? target.pulled(items[next++]!) : target.inputDone()),
+    get exhausted() {
+      return next >= items.length;
+    },
+    close: () => undefined,
+  };
+}
+
+/** A synchronous iterator, pulled one input per free slot. */
+export function iteratorIntake<I>(iterator: Iterator<I>, target: IntakeTarget<I>): ClosableIntake {
+  let done = false;
+  return {
+    pull: () => {
+      let step: IteratorResult<I>;
+      try {
+        step = iterator.next();
+      } catch (error) {
+        done = true;
+        return target.fail(error);
+      }
+      if (step.done) {
+        done = true;
+        target.inputDone();
+      } else target.pulled(step.value);
+    },
+    close: () => {
+      if (!done) {
+        done = true;
+        iterator.return?.();
+      }
+    },
+  };
+}
+
+/**
+ * An async iterator with at most one `next()` outstanding: a free slot asks for one input, and only
+ * when it arrives is the next one asked for, so memory stays O(concurrency) however long the source.
+ */
+export function asyncIteratorIntake<I>(iterator: AsyncIterator<I>, target: IntakeTarget<I>): ClosableIntake {
+  let done = false;
+  return {
+    pull: () => {
+      iterator.next().then(
+        (step) => {
+          if (done) return;
+          if (step.done) {
+            done = true;
+            target.inputDone();
+          } else target.pulled(step.value);
+        },
+        (error: unknown) => {
+          if (done) return;
+          done = true;
+          target.fail(error);
+        },
+      );
+    },
+    close: () => {
+      if (!done) {
+        done = true;
+        // A generator's return() may reject; nobody awaits it, so its rejection must not go unhandled.
+        iterator.return?.().catch(() => undefined);
+      }
+    },
+  };
+}

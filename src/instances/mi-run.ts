@@ -1,0 +1,363 @@
+import {
+  asyncScheduler,
+  defer,
+  type Observable,
+  type ObservableInput,
+  type Subscriber,
+  Subscription,
+} from 'rxjs';
+import {
+  abortable,
+  allSettled,
+  copyCounters,
+  countEvent,
+  emptyCounters,
+  type Rule,
+} from '../../operators/index.js';
+import { Pool, type PoolSink, type PullIntake } from '../../operators/internal/pool.js';
+import type { TaskRun } from '../../operators/internal/task-run.js';
+import { retryBackoffUnchecked } from '../../operators/retry-backoff.js';
+import { timeoutEachUnchecked } from '../../operators/timeout-each.js';
+import { BackpressureError, MaxInstancesError, MinInstancesError } from '../errors.js';
+import { InstanceTable } from './instance-table.js';
+import type { MIDecidedEvent, MIEvent } from './mi-event.js';
+import type { MIReason, MIResult, MIStatus } from './mi-result.js';
+import type { InstanceContext, MISpec } from './spec.js';
+
+const DEFAULT_MAX_BUFFERED = 100_000;
+
+interface Decision {
+  readonly status: MIStatus;
+  readonly reason: MIReason;
+}
+
+/** The context of a first and only attempt: no object beyond the run it reads from. */
+class SingleAttemptContext<I, R> implements InstanceContext {
+  readonly attempt = 1;
+
+  constructor(
+    private readonly run: TaskRun<I, R>,
+    readonly instanceId: string,
+  ) {}
+
+  get index(): number {
+    return this.run.index;
+  }
+
+  get signal(): AbortSignal {
+    return this.run.signal;
+  }
+}
+
+/**
+ * One subscription to a multiple-instance task: it drives a {@link Pool}, turns what the pool
+ * reports into MI events, keeps the counters and instance records those events imply, evaluates the
+ * completion rule after every terminal event and when input closes, and carries out the decision
+ * (cancel or detach the rest). Events are the only source of truth: counters and records are folds
+ * of exactly what is emitted.
+ */
+export class MIRun<I, R> implements PoolSink<I, R> {
+  private readonly pool: Pool<I, R>;
+  private readonly counters = emptyCounters();
+  private readonly table: InstanceTable<R> | undefined;
+  private readonly scheduler;
+  private readonly taskId: string;
+  private readonly caseId: string;
+  private readonly rule: Rule;
+  private readonly subscriptions = new Subscription();
+  private decision: Decision | undefined;
+  private deciding = false;
+  private decidedEmitted = false;
+  private ended = false;
+  private lastFailure: unknown;
+
+  constructor(
+    private readonly spec: MISpec<I, R>,
+    private readonly subscriber: Subscriber<MIEvent<I, R>>,
+  ) {
+    this.scheduler = spec.scheduler ?? asyncScheduler;
+    this.taskId = spec.taskId;
+    this.caseId = spec.caseId ?? spec.taskId;
+    this.rule = spec.completion ?? allSettled();
+    this.table = spec.keep === 'summary' ? undefined : new InstanceTable<R>();
+    this.pool = new Pool(
+      this.instanceTask(),
+      this,
+      typeof spec.concurrency === 'number' ? spec.concurrency : 0,
+    );
+  }
+
+  get closed(): boolean {
+    return this.ended || this.subscriber.closed;
+  }
+
+  /** Subscribes to the spec's control streams: concurrency, cancel, complete, abort. */
+  connectControls(): void {
+    const { concurrency, cancel, complete, abort } = this.spec;
+    const fail = (error: unknown) => this.fail(error);
+    if (typeof concurrency !== 'number') {
+      this.subscriptions.add(
+        concurrency.subscribe({ next: (limit) => this.pool.setLimit(limit), error: fail }),
+      );
+    }
+    const cancelOne = (index: number) => {
+      if (!this.decision) this.pool.cancel(index);
+    };
+    if (cancel) this.subscriptions.add(cancel.subscribe({ next: cancelOne, error: fail }));
+    if (complete) {
+      this.subscriptions.add(
+        complete.subscribe({ next: () => this.decide('completed', 'forced'), error: fail }),
+      );
+    }
+    if (abort) {
+      this.subscriptions.add(
+        abort.subscribe({ next: () => this.decide('cancelled', 'aborted', undefined, true), error: fail }),
+      );
+    }
+  }
+
+  add(teardown: Subscription | (() => void)): void {
+    this.subscriptions.add(teardown);
+  }
+
+  /** Pulls inputs from a lazy source whenever a slot is free. */
+  pullFrom(intake: PullIntake): void {
+    this.pool.pullFrom(intake);
+  }
+
+  /** An input pushed by an Observable source. */
+  offer(input: I): void {
+    if (this.decision) return this.refuse(input, 'decided');
+    const { maxInstances, maxBuffered = DEFAULT_MAX_BUFFERED } = this.spec;
+    if (maxInstances !== undefined && this.counters.admitted >= maxInstances)
+      return this.refuse(input, 'max-instances');
+    if (this.pool.waitingCount >= maxBuffered) {
+      return this.decide('failed', 'backpressure', new BackpressureError(maxBuffered));
+    }
+    this.pool.admit(input);
+  }
+
+  /** An input pulled from a lazy source. */
+  pulled(input: I): void {
+    const { maxInstances } = this.spec;
+    if (maxInstances !== undefined && this.counters.admitted >= maxInstances) {
+      return this.decide('failed', 'max-instances', new MaxInstancesError(maxInstances, maxInstances + 1));
+    }
+    this.pool.admit(input);
+  }
+
+  inputDone(): void {
+    this.pool.closeInput();
+  }
+
+  /** A source of known length over `maxInstances`: decided before anything starts. */
+  refuseOversized(length: number, maxInstances: number): void {
+    this.decide('failed', 'max-instances', new MaxInstancesError(maxInstances, length));
+  }
+
+  /** The source (not a task) failed: the stream errors and everything is torn down. */
+  fail(error: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.subscriber.error(error);
+  }
+
+  dispose(): void {
+    this.ended = true;
+    this.pool.teardown();
+    this.subscriptions.unsubscribe();
+  }
+
+  // PoolSink: what the pool reports
+
+  admitted(index: number, input: I): void {
+    this.emit({ type: 'admitted', ...this.instance(index), input });
+  }
+
+  started(run: TaskRun<I, R>): void {
+    this.emit({ type: 'started', ...this.instance(run.index) });
+  }
+
+  succeeded(run: TaskRun<I, R>, value: R): void {
+    const attempts = run.attempts;
+    if (this.decision)
+      return this.emit({ type: 'late', ...this.instance(run.index), outcome: 'succeeded', value, attempts });
+    this.emit({ type: 'succeeded', ...this.instance(run.index), value, attempts });
+    this.evaluate();
+  }
+
+  failed(run: TaskRun<I, R>, error: unknown): void {
+    const attempts = run.attempts;
+    if (this.decision)
+      return this.emit({ type: 'late', ...this.instance(run.index), outcome: 'failed', error, attempts });
+    this.lastFailure = error;
+    this.emit({ type: 'failed', ...this.instance(run.index), error, attempts });
+    this.evaluate();
+  }
+
+  cancelled(index: number, _input: I, wasRunning: boolean): void {
+    this.emit({ type: 'cancelled', ...this.instance(index), wasRunning });
+    this.evaluate();
+  }
+
+  inputClosed(total: number): void {
+    if (this.decision) return;
+    this.emit({
+      type: 'inputClosed',
+      taskId: this.taskId,
+      caseId: this.caseId,
+      at: this.scheduler.now(),
+      total,
+    });
+    const { minInstances } = this.spec;
+    if (minInstances !== undefined && total < minInstances) {
+      return this.decide('failed', 'min-instances', new MinInstancesError(minInstances, total));
+    }
+    this.evaluate();
+  }
+
+  drained(): void {
+    if (this.deciding) return;
+    // A rule that never decided though everything settled ends as all-settled, as completeWhen does.
+    if (!this.decision) this.decide('completed', 'all-settled');
+    else this.end();
+  }
+
+  private retrying(run: TaskRun<I, R>, attempt: number, error: unknown, delayMs: number): void {
+    if (this.decision) return; // detached instances report only their `late` outcome
+    this.emit({ type: 'retrying', ...this.instance(run.index), attempt, error, delayMs });
+  }
+
+  private instance(index: number): {
+    taskId: string;
+    caseId: string;
+    at: number;
+    index: number;
+    instanceId: string;
+  } {
+    return {
+      taskId: this.taskId,
+      caseId: this.caseId,
+      at: this.scheduler.now(),
+      index,
+      instanceId: `${this.taskId}#${index}`,
+    };
+  }
+
+  private refuse(input: I, reason: 'max-instances' | 'decided'): void {
+    this.emit({
+      type: 'refused',
+      taskId: this.taskId,
+      caseId: this.caseId,
+      at: this.scheduler.now(),
+      input,
+      reason,
+    });
+  }
+
+  private emit(event: Exclude<MIEvent<I, R>, { type: 'decided' }>): void {
+    // Counters stop at the decision; its own cancellations (emitted while deciding) still count.
+    if (
+      !this.decidedEmitted &&
+      event.type !== 'refused' &&
+      event.type !== 'retrying' &&
+      event.type !== 'late'
+    ) {
+      countEvent(this.counters, event);
+    }
+    this.table?.apply(event);
+    this.subscriber.next(event);
+  }
+
+  private evaluate(): void {
+    if (this.decision || this.ended) return;
+    const verdict = this.rule(this.counters);
+    if (verdict !== 'continue') {
+      this.decide(verdict.status, verdict.reason, verdict.status === 'failed' ? this.lastFailure : undefined);
+    }
+  }
+
+  /**
+   * Carries out a decision: withdraw waiting inputs, cancel (or detach) running instances, emit
+   * `decided` with the result, and end — at once, or in detach mode when the last detached one ends.
+   */
+  private decide(status: MIStatus, reason: MIReason, cause?: unknown, cancelAll = false): void {
+    if (this.decision || this.ended) return;
+    const detach = this.spec.remaining === 'detach' && !cancelAll;
+    this.deciding = true;
+    this.decision = { status, reason };
+    this.pool.stopIntake();
+    if (!detach) this.pool.cancelRunning();
+    this.deciding = false;
+    const counters = copyCounters(this.counters);
+    const result: MIResult<R> = {
+      taskId: this.taskId,
+      caseId: this.caseId,
+      status,
+      reason,
+      counters,
+      instances: [],
+      values: [],
+    };
+    const event: MIDecidedEvent<R> = {
+      type: 'decided',
+      taskId: this.taskId,
+      caseId: this.caseId,
+      at: this.scheduler.now(),
+      status,
+      reason,
+      counters,
+      result,
+      ...(cause !== undefined ? { cause } : {}),
+    };
+    this.table?.apply(event); // marks the running ones detached before the snapshot
+    if (this.table) Object.assign(result, { instances: this.table.snapshot(), values: this.table.values() });
+    this.decidedEmitted = true;
+    this.subscriber.next(event);
+    if (this.pool.activeCount === 0) this.end();
+  }
+
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.subscriber.complete();
+    this.dispose();
+  }
+
+  /** The pool task: `run` with the instance context, wrapped in timeout and retries when the spec asks. */
+  private instanceTask(): (input: I, run: TaskRun<I, R>) => ObservableInput<R> {
+    const { run: work, retry, instanceTimeoutMs, random } = this.spec;
+    const taskId = this.taskId;
+    if (!retry && instanceTimeoutMs === undefined) {
+      return (input, run) => work(input, new SingleAttemptContext(run, `${taskId}#${run.index}`));
+    }
+    const scheduler = this.scheduler;
+    return (input, run) => {
+      const instanceId = `${taskId}#${run.index}`;
+      let attempt = 0;
+      let attempts: Observable<R> = defer(() => {
+        run.attempts = ++attempt;
+        const current = attempt;
+        return abortable((signal) => work(input, { index: run.index, instanceId, attempt: current, signal }));
+      });
+      if (instanceTimeoutMs !== undefined)
+        attempts = attempts.pipe(timeoutEachUnchecked(instanceTimeoutMs, scheduler));
+      if (retry) {
+        attempts = attempts.pipe(
+          retryBackoffUnchecked({
+            ...retry,
+            scheduler,
+            ...(random ? { random } : {}),
+            failures: {
+              next: (failure) => {
+                if (failure.retryInMs !== null)
+                  this.retrying(run, failure.attempt + 1, failure.error, failure.retryInMs);
+              },
+            },
+          }),
+        );
+      }
+      return attempts;
+    };
+  }
+}

@@ -1,0 +1,122 @@
+import { isObservable, Observable, type OperatorFunction } from 'rxjs';
+import { ConfigError } from '../../operators/errors.js';
+import {
+  arrayIntake,
+  asyncIteratorIntake,
+  type ClosableIntake,
+  countIntake,
+  iteratorIntake,
+} from './intakes.js';
+import type { MIEvent } from './mi-event.js';
+import { MIRun } from './mi-run.js';
+import { type MISpec, validateSpec } from './spec.js';
+
+/** What a multiple-instance task can take its inputs from. */
+export type MISource<I> = Iterable<I> | AsyncIterable<I> | Observable<I>;
+
+/**
+ * Runs a multiple-instance task over the inputs an Observable pushes (DESIGN.md §4): each input is
+ * an instance, at most `concurrency` run at once, and the completion rule decides — after which the
+ * remaining instances are cancelled (or detached) and `decided` is emitted.
+ *
+ * ```text
+ * inputs:  (abc|)              threshold(2), concurrency 3
+ * a:       --x|
+ * b:       ----y|
+ * c:       ------z|
+ * events:  …-S-(S…D|)          S succeeded, D decided {completed, threshold}; c cancelled at frame 5
+ * c subs:  ^----!
+ * ```
+ *
+ * Inputs arriving while more than `maxBuffered` wait for a slot fail the task (`backpressure`);
+ * inputs past `maxInstances` are `refused`.
+ *
+ * @throws ConfigError when the spec is invalid, before anything is subscribed
+ */
+export function multipleInstance<I, R>(spec: MISpec<I, R>): OperatorFunction<I, MIEvent<I, R>> {
+  validateSpec(spec);
+  return (source) =>
+    new Observable<MIEvent<I, R>>((subscriber) => {
+      const run = new MIRun(spec, subscriber);
+      run.connectControls();
+      const inputs = source.subscribe({
+        next: (input) => run.offer(input),
+        error: (error: unknown) => run.fail(error),
+        complete: () => run.inputDone(),
+      });
+      run.add(inputs);
+      if (spec.creationMode === 'static' && !inputs.closed) {
+        inputs.unsubscribe(); // static creation: the instances are those that arrived on subscription
+        run.inputDone();
+      }
+      return () => run.dispose();
+    });
+}
+
+/**
+ * Runs a multiple-instance task over `source`: a number n (inputs 0..n-1), an Iterable or an
+ * AsyncIterable (pulled one input per free slot: memory O(concurrency) however long the source), or
+ * an Observable (as {@link multipleInstance}). A source of known length (a number, an array) longer
+ * than `maxInstances` decides `failed` (`max-instances`) before anything starts.
+ *
+ * @throws ConfigError when the spec or the source is invalid, before anything is subscribed
+ */
+export function runMultipleInstance<R>(
+  source: number,
+  spec: MISpec<number, R>,
+): Observable<MIEvent<number, R>>;
+export function runMultipleInstance<I, R>(source: MISource<I>, spec: MISpec<I, R>): Observable<MIEvent<I, R>>;
+export function runMultipleInstance<I, R>(
+  source: number | MISource<I>,
+  spec: MISpec<I, R>,
+): Observable<MIEvent<I, R>> {
+  validateSpec(spec);
+  if (isObservable(source)) return source.pipe(multipleInstance(spec));
+  const length = knownLength(source);
+  return new Observable<MIEvent<I, R>>((subscriber) => {
+    const run = new MIRun(spec, subscriber);
+    if (length !== undefined && spec.maxInstances !== undefined && length > spec.maxInstances) {
+      run.refuseOversized(length, spec.maxInstances);
+      return () => run.dispose();
+    }
+    const intake: ClosableIntake =
+      typeof source === 'number'
+        ? countIntake(source, run as unknown as MIRun<number, R>)
+        : Array.isArray(source)
+          ? arrayIntake(source as readonly I[], run)
+          : Symbol.asyncIterator in source
+            ? asyncIteratorIntake((source as AsyncIterable<I>)[Symbol.asyncIterator](), run)
+            : iteratorIntake((source as Iterable<I>)[Symbol.iterator](), run);
+    run.add(() => intake.close());
+    run.connectControls();
+    run.pullFrom(intake);
+    return () => run.dispose();
+  });
+}
+
+/** The length of a number or array source, checked; undefined for lazy sources. */
+function knownLength(source: unknown): number | undefined {
+  if (typeof source === 'number') {
+    if (!Number.isSafeInteger(source) || source < 0) {
+      throw new ConfigError(
+        'multiple-instance source',
+        ['source'],
+        [`source: a count must be an integer ≥ 0, got ${source}`],
+      );
+    }
+    return source;
+  }
+  if (Array.isArray(source)) return source.length;
+  const iterable =
+    source !== null &&
+    typeof source === 'object' &&
+    (Symbol.iterator in source || Symbol.asyncIterator in source);
+  if (!iterable) {
+    throw new ConfigError(
+      'multiple-instance source',
+      ['source'],
+      ['source: must be a count, an Iterable, an AsyncIterable or an Observable'],
+    );
+  }
+  return undefined;
+}

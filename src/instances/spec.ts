@@ -1,0 +1,105 @@
+import { Observable, type ObservableInput, type SchedulerLike } from 'rxjs';
+import { z } from 'zod';
+import { type BackoffPolicy, backoffPolicySchema, type Rule } from '../../operators/index.js';
+import { functionSchema, parseConfig, schedulerSchema } from '../../operators/internal/config.js';
+
+/** What an instance's `run` receives on each attempt. */
+export interface InstanceContext {
+  /** 0-based admission order. */
+  readonly index: number;
+  /** `taskId#index`. */
+  readonly instanceId: string;
+  /** 1 for the first attempt, 2 for the first retry, … */
+  readonly attempt: number;
+  /** Aborted with a `CancelledError` when this attempt is torn down before it settled. */
+  readonly signal: AbortSignal;
+}
+
+/** Per-instance retries: `maxAttempts` in all, backoff as `retryBackoff`'s. */
+export interface RetryPolicy extends BackoffPolicy {
+  readonly maxAttempts: number;
+  readonly retryIf?: (error: unknown, attempt: number) => boolean;
+}
+
+/** A multiple-instance task (DESIGN.md §4). */
+export interface MISpec<I, R> {
+  readonly taskId: string;
+  readonly caseId?: string;
+  /** Called anew for every attempt of every instance. */
+  readonly run: (input: I, context: InstanceContext) => ObservableInput<R>;
+  /** Instances running at once: a positive integer, `Infinity`, or a stream of them. */
+  readonly concurrency: number | Observable<number>;
+  /** When the task is done (default `allSettled()`). */
+  readonly completion?: Rule;
+  /** At the decision, cancel the instances still running (default) or let them finish detached. */
+  readonly remaining?: 'cancel' | 'detach';
+  readonly minInstances?: number;
+  readonly maxInstances?: number;
+  readonly retry?: RetryPolicy;
+  /** Limit on each attempt; a timed-out attempt is retried while retries remain. */
+  readonly instanceTimeoutMs?: number;
+  /** Waiting inputs an Observable source may pile up before the task fails (default 100000). */
+  readonly maxBuffered?: number;
+  /**
+   * `dynamic` (default): an Observable source may add instances while the task runs (WCP-15).
+   * `static`: the instances are those the source emits synchronously on subscription; the input then
+   * closes (YAWL's static creation mode). Lazy and counted sources are unaffected.
+   */
+  readonly creationMode?: 'static' | 'dynamic';
+  /** Keep a record per instance (default `'all'`) or counters only. */
+  readonly keep?: 'all' | 'summary';
+  /** Cancels one instance by index (WCP-19). */
+  readonly cancel?: Observable<number>;
+  /** Force-completes the task (WCP-27). */
+  readonly complete?: Observable<unknown>;
+  /** Cancels the whole task (WCP-26). */
+  readonly abort?: Observable<unknown>;
+  readonly scheduler?: SchedulerLike;
+  /** Uniform [0, 1) numbers for retry jitter (default `Math.random`). */
+  readonly random?: () => number;
+}
+
+const count = z.number().int().min(0);
+const observable = z.instanceof(Observable, { error: 'must be an Observable' });
+
+const specSchema = z
+  .object({
+    taskId: z.string().min(1, 'must be a non-empty string'),
+    caseId: z.string().min(1, 'must be a non-empty string').optional(),
+    run: functionSchema,
+    concurrency: z.union([z.number().int().positive(), z.literal(Infinity), observable], {
+      error: 'must be a positive integer, Infinity or an Observable of them',
+    }),
+    completion: functionSchema.optional(),
+    remaining: z.enum(['cancel', 'detach']).optional(),
+    minInstances: count.optional(),
+    maxInstances: z.number().int().min(1).optional(),
+    retry: backoffPolicySchema
+      .extend({ maxAttempts: z.number().int().min(1), retryIf: functionSchema.optional() })
+      .optional(),
+    instanceTimeoutMs: z.number().finite().positive().optional(),
+    maxBuffered: z.number().int().min(1).optional(),
+    creationMode: z.enum(['static', 'dynamic']).optional(),
+    keep: z.enum(['all', 'summary']).optional(),
+    cancel: observable.optional(),
+    complete: observable.optional(),
+    abort: observable.optional(),
+    scheduler: schedulerSchema.optional(),
+    random: functionSchema.optional(),
+  })
+  .refine(
+    (s) => s.minInstances === undefined || s.maxInstances === undefined || s.minInstances <= s.maxInstances,
+    {
+      message: 'must not exceed maxInstances',
+      path: ['minInstances'],
+    },
+  );
+
+/** Validates a spec once, at the boundary: a `ConfigError` naming every bad field, nothing started. */
+export function validateSpec<I, R>(spec: MISpec<I, R>): void {
+  parseConfig(
+    `multiple-instance spec${typeof spec?.taskId === 'string' ? ` "${spec.taskId}"` : ''}`,
+    specSchema,
+    spec,
+  );
+}
