@@ -282,7 +282,7 @@ describe('multiple-instance results and registry', () => {
 
   it('static creation mode: the instances are those on hand when the task starts', () => {
     const scheduler = marbleScheduler();
-    scheduler.run(({ cold, hot, expectObservable }) => {
+    scheduler.run(({ cold, expectObservable }) => {
       const inputs = concat(from(['a', 'b']), cold('---c|')); // a and b arrive on subscription
       const events = inputs.pipe(
         multipleInstance({ taskId: 't', run: () => cold('-x|'), concurrency: 2, creationMode: 'static' }),
