@@ -4,6 +4,9 @@ import { runInNewContext } from 'node:vm';
 setFlagsFromString('--expose-gc');
 const collect = runInNewContext('gc') as () => void;
 
+/** A full garbage collection (the benchmark process exposes V8's gc). */
+export const collectGarbage = (): void => collect();
+
 export interface Measurement {
   /** Wall-clock nanoseconds per instance (median run). */
   readonly nsPerOp: number;

@@ -1,16 +1,23 @@
 /**
- * `npm run bench [-- --quick | --full]`: every benchmark, each figure a ratio against baselines run
- * in the same process. `--quick` stops at N = 100,000; `--full` also runs raw mergeMap at 1,000,000
- * (about 40 s a cell in rxjs 7.8).
+ * `npm run bench [-- --quick | --full] [-- pool | mi]`: every benchmark, each figure a ratio against
+ * baselines run in the same process. `--quick` stops at N = 100,000; `--full` also runs raw mergeMap
+ * at 1,000,000 (about 40 s a cell in rxjs 7.8). Naming suites runs only those.
  */
+import { benchEarlyCompletion, benchMIMemory, benchMIThroughput } from './mi.bench.js';
 import { benchPool } from './pool.bench.js';
 
-const args = new Set(process.argv.slice(2));
-const quick = args.has('--quick');
+const args = process.argv.slice(2);
+const flags = new Set(args.filter((a) => a.startsWith('--')));
+const suites = args.filter((a) => !a.startsWith('--'));
+const wants = (suite: string) => suites.length === 0 || suites.includes(suite);
+const quick = flags.has('--quick');
+const full = flags.has('--full');
+const sizes = quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
 
 console.log(`rxdaemon benchmarks — Node ${process.version}, ${process.platform}/${process.arch}\n`);
-await benchPool({
-  sizes: quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000],
-  concurrencies: [1, 8, 256, 10_000],
-  full: args.has('--full'),
-});
+if (wants('pool')) await benchPool({ sizes, concurrencies: [1, 8, 256, 10_000], full });
+if (wants('mi')) {
+  await benchMIThroughput(quick ? [100_000] : [100_000, 1_000_000], full);
+  await benchMIMemory();
+  await benchEarlyCompletion();
+}

@@ -40,6 +40,8 @@ export class TaskRun<I, R> implements TaskContext {
   next: TaskRun<I, R> | undefined;
   /** Attempts made so far; a retrying task wrapper (the MI engine's) counts them here. */
   attempts = 1;
+  /** A name the pool's owner may cache here (the MI engine's instance id). */
+  label: string | undefined;
 
   constructor(
     readonly index: number,

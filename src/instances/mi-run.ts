@@ -171,32 +171,66 @@ export class MIRun<I, R> implements PoolSink<I, R> {
   // PoolSink: what the pool reports
 
   admitted(index: number, input: I): void {
-    this.emit({ type: 'admitted', ...this.instance(index), input });
+    const { taskId, caseId } = this;
+    const at = this.scheduler.now();
+    this.emit({ type: 'admitted', taskId, caseId, at, index, instanceId: `${taskId}#${index}`, input });
   }
 
   started(run: TaskRun<I, R>): void {
-    this.emit({ type: 'started', ...this.instance(run.index) });
+    const { taskId, caseId } = this;
+    const at = this.scheduler.now();
+    this.emit({ type: 'started', taskId, caseId, at, index: run.index, instanceId: this.idOf(run) });
   }
 
   succeeded(run: TaskRun<I, R>, value: R): void {
-    const attempts = run.attempts;
-    if (this.decision)
-      return this.emit({ type: 'late', ...this.instance(run.index), outcome: 'succeeded', value, attempts });
-    this.emit({ type: 'succeeded', ...this.instance(run.index), value, attempts });
+    const { taskId, caseId } = this;
+    const { index, attempts } = run;
+    const at = this.scheduler.now();
+    const instanceId = this.idOf(run);
+    if (this.decision) {
+      return this.emit({
+        type: 'late',
+        taskId,
+        caseId,
+        at,
+        index,
+        instanceId,
+        outcome: 'succeeded',
+        value,
+        attempts,
+      });
+    }
+    this.emit({ type: 'succeeded', taskId, caseId, at, index, instanceId, value, attempts });
     this.evaluate();
   }
 
   failed(run: TaskRun<I, R>, error: unknown): void {
-    const attempts = run.attempts;
-    if (this.decision)
-      return this.emit({ type: 'late', ...this.instance(run.index), outcome: 'failed', error, attempts });
+    const { taskId, caseId } = this;
+    const { index, attempts } = run;
+    const at = this.scheduler.now();
+    const instanceId = this.idOf(run);
+    if (this.decision) {
+      return this.emit({
+        type: 'late',
+        taskId,
+        caseId,
+        at,
+        index,
+        instanceId,
+        outcome: 'failed',
+        error,
+        attempts,
+      });
+    }
     this.lastFailure = error;
-    this.emit({ type: 'failed', ...this.instance(run.index), error, attempts });
+    this.emit({ type: 'failed', taskId, caseId, at, index, instanceId, error, attempts });
     this.evaluate();
   }
 
   cancelled(index: number, _input: I, wasRunning: boolean): void {
-    this.emit({ type: 'cancelled', ...this.instance(index), wasRunning });
+    const { taskId, caseId } = this;
+    const at = this.scheduler.now();
+    this.emit({ type: 'cancelled', taskId, caseId, at, index, instanceId: `${taskId}#${index}`, wasRunning });
     this.evaluate();
   }
 
@@ -225,23 +259,24 @@ export class MIRun<I, R> implements PoolSink<I, R> {
 
   private retrying(run: TaskRun<I, R>, attempt: number, error: unknown, delayMs: number): void {
     if (this.decision) return; // detached instances report only their `late` outcome
-    this.emit({ type: 'retrying', ...this.instance(run.index), attempt, error, delayMs });
+    const { taskId, caseId } = this;
+    const at = this.scheduler.now();
+    this.emit({
+      type: 'retrying',
+      taskId,
+      caseId,
+      at,
+      index: run.index,
+      instanceId: this.idOf(run),
+      attempt,
+      error,
+      delayMs,
+    });
   }
 
-  private instance(index: number): {
-    taskId: string;
-    caseId: string;
-    at: number;
-    index: number;
-    instanceId: string;
-  } {
-    return {
-      taskId: this.taskId,
-      caseId: this.caseId,
-      at: this.scheduler.now(),
-      index,
-      instanceId: `${this.taskId}#${index}`,
-    };
+  /** `taskId#index`, made once per running instance. */
+  private idOf(run: TaskRun<I, R>): string {
+    return (run.label ??= `${this.taskId}#${run.index}`);
   }
 
   private refuse(input: I, reason: 'max-instances' | 'decided'): void {
@@ -327,13 +362,12 @@ export class MIRun<I, R> implements PoolSink<I, R> {
   /** The pool task: `run` with the instance context, wrapped in timeout and retries when the spec asks. */
   private instanceTask(): (input: I, run: TaskRun<I, R>) => ObservableInput<R> {
     const { run: work, retry, instanceTimeoutMs, random } = this.spec;
-    const taskId = this.taskId;
     if (!retry && instanceTimeoutMs === undefined) {
-      return (input, run) => work(input, new SingleAttemptContext(run, `${taskId}#${run.index}`));
+      return (input, run) => work(input, new SingleAttemptContext(run, this.idOf(run)));
     }
     const scheduler = this.scheduler;
     return (input, run) => {
-      const instanceId = `${taskId}#${run.index}`;
+      const instanceId = this.idOf(run);
       let attempt = 0;
       let attempts: Observable<R> = defer(() => {
         run.attempts = ++attempt;
