@@ -1,5 +1,5 @@
 import { EMPTY, firstValueFrom, from, Observable, of, toArray } from 'rxjs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   abortable,
   allSettled,
@@ -11,29 +11,9 @@ import {
   threshold,
   workerPool,
 } from 'rxdaemon/operators';
+import { failOnUnhandledRejections, sleep } from './support.js';
 
-/** Resolves after `ms` real milliseconds unless the signal aborts first (then rejects with its reason). */
-function sleep<T>(ms: number, value: T, signal?: AbortSignal): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => resolve(value), ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      reject(signal.reason as Error);
-    });
-  });
-}
-
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
-beforeEach(() => {
-  unhandled.length = 0;
-  process.on('unhandledRejection', onUnhandled);
-});
-afterEach(async () => {
-  await sleep(20, null);
-  process.off('unhandledRejection', onUnhandled);
-  expect(unhandled).toEqual([]);
-});
+failOnUnhandledRejections();
 
 describe('AbortSignal on the promise path (real timers)', () => {
   it('aborts the slow tasks with CancelledError when a threshold decides, and never the finished ones', async () => {

@@ -1,5 +1,5 @@
 import { EMPTY, firstValueFrom, lastValueFrom, of, toArray } from 'rxjs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   CancelledError,
   EmptyResultError,
@@ -9,28 +9,9 @@ import {
   TimeoutError,
   toMIResult,
 } from 'rxdaemon';
+import { failOnUnhandledRejections, sleep } from './support.js';
 
-function sleep<T>(ms: number, value: T, signal?: AbortSignal): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => resolve(value), ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      reject(signal.reason as Error);
-    });
-  });
-}
-
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
-beforeEach(() => {
-  unhandled.length = 0;
-  process.on('unhandledRejection', onUnhandled);
-});
-afterEach(async () => {
-  await sleep(30, null);
-  process.off('unhandledRejection', onUnhandled);
-  expect(unhandled).toEqual([]);
-});
+failOnUnhandledRejections();
 
 const errorOf = async (run: () => unknown): Promise<unknown> => {
   const result = await lastValueFrom(

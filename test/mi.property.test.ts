@@ -1,8 +1,9 @@
 import fc from 'fast-check';
-import { map, merge, Observable, timer } from 'rxjs';
+import { map, merge, type Observable, timer } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { type MIDecidedEvent, type MIEvent, multipleInstance, runMultipleInstance } from 'rxdaemon';
 import { type PoolScenario, poolScenario, ruleOf, testScheduler } from 'rxdaemon/testing';
+import { plannedTask } from './support.js';
 
 interface MIScenario extends PoolScenario {
   readonly source: 'array' | 'observable';
@@ -33,19 +34,9 @@ function simulate(scenario: MIScenario): Trace {
   let maxRunning = 0;
   scheduler.run(() => {
     const run = (i: number): Observable<number> =>
-      new Observable<number>((subscriber) => {
-        maxRunning = Math.max(maxRunning, ++running);
-        const plan = scenario.instances[i]!;
-        const work = timer(plan.durationMs).subscribe(() => {
-          if (plan.outcome === 'succeed') {
-            subscriber.next(i);
-            subscriber.complete();
-          } else subscriber.error(new Error(`instance ${i} failed`));
-        });
-        return () => {
-          work.unsubscribe();
-          running--;
-        };
+      plannedTask(scenario.instances[i]!, i, {
+        onStart: () => (maxRunning = Math.max(maxRunning, ++running)),
+        onEnd: () => running--,
       });
     const spec = {
       taskId: 'prop',

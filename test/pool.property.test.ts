@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { map, merge, Observable, timer } from 'rxjs';
+import { lastValueFrom, map, merge, type Observable, of, timer, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import {
   completeWhen,
@@ -10,7 +10,7 @@ import {
   workerPool,
 } from 'rxdaemon/operators';
 import { type PoolScenario, poolScenario, ruleOf, testScheduler } from 'rxdaemon/testing';
-import { of, toArray, lastValueFrom } from 'rxjs';
+import { plannedTask } from './support.js';
 
 interface Trace {
   /** Every event the stream emitted, with its frame. */
@@ -34,31 +34,22 @@ function simulate(scenario: PoolScenario): Trace {
   let completedAt: number | undefined;
   scheduler.run(() => {
     const inputs = merge(...scenario.instances.map((plan, i) => timer(plan.arriveAtMs).pipe(map(() => i))));
-    const task = (i: number, { index }: { index: number }): Observable<number> =>
-      new Observable<number>((subscriber) => {
-        const record: { start: number; end?: number; ended?: 'settled' | 'torn-down'; endings: number } = {
-          start: scheduler.now(),
-          endings: 0,
-        };
-        tasks.set(index, record);
-        maxRunning = Math.max(maxRunning, ++running);
-        const plan = scenario.instances[i]!;
-        let settled = false;
-        const work = timer(plan.durationMs).subscribe(() => {
-          settled = true;
-          if (plan.outcome === 'succeed') {
-            subscriber.next(i);
-            subscriber.complete();
-          } else subscriber.error(new Error(`instance ${i} failed`));
-        });
-        return () => {
-          work.unsubscribe();
+    const task = (i: number, { index }: { index: number }): Observable<number> => {
+      const record: { start: number; end?: number; ended?: 'settled' | 'torn-down'; endings: number } = {
+        start: scheduler.now(),
+        endings: 0,
+      };
+      tasks.set(index, record);
+      return plannedTask(scenario.instances[i]!, i, {
+        onStart: () => (maxRunning = Math.max(maxRunning, ++running)),
+        onEnd: (settled) => {
           running--;
           record.end = scheduler.now();
           record.ended = settled ? 'settled' : 'torn-down';
           record.endings++;
-        };
+        },
       });
+    };
     inputs
       .pipe(workerPool(task, { concurrency: scenario.concurrency }), completeWhen(ruleOf(scenario.rule)))
       .subscribe({

@@ -183,47 +183,21 @@ export class MIRun<I, R> implements PoolSink<I, R> {
   }
 
   succeeded(run: TaskRun<I, R>, value: R): void {
+    if (this.decision) return this.late(run, { outcome: 'succeeded', value });
     const { taskId, caseId } = this;
-    const { index, attempts } = run;
     const at = this.scheduler.now();
-    const instanceId = this.idOf(run);
-    if (this.decision) {
-      return this.emit({
-        type: 'late',
-        taskId,
-        caseId,
-        at,
-        index,
-        instanceId,
-        outcome: 'succeeded',
-        value,
-        attempts,
-      });
-    }
-    this.emit({ type: 'succeeded', taskId, caseId, at, index, instanceId, value, attempts });
+    const { index, attempts } = run;
+    this.emit({ type: 'succeeded', taskId, caseId, at, index, instanceId: this.idOf(run), value, attempts });
     this.evaluate();
   }
 
   failed(run: TaskRun<I, R>, error: unknown): void {
+    if (this.decision) return this.late(run, { outcome: 'failed', error });
     const { taskId, caseId } = this;
-    const { index, attempts } = run;
     const at = this.scheduler.now();
-    const instanceId = this.idOf(run);
-    if (this.decision) {
-      return this.emit({
-        type: 'late',
-        taskId,
-        caseId,
-        at,
-        index,
-        instanceId,
-        outcome: 'failed',
-        error,
-        attempts,
-      });
-    }
+    const { index, attempts } = run;
     this.lastFailure = error;
-    this.emit({ type: 'failed', taskId, caseId, at, index, instanceId, error, attempts });
+    this.emit({ type: 'failed', taskId, caseId, at, index, instanceId: this.idOf(run), error, attempts });
     this.evaluate();
   }
 
@@ -271,6 +245,25 @@ export class MIRun<I, R> implements PoolSink<I, R> {
       attempt,
       error,
       delayMs,
+    });
+  }
+
+  /** A detached instance's outcome, after a `remaining: 'detach'` decision. */
+  private late(
+    run: TaskRun<I, R>,
+    outcome: { outcome: 'succeeded'; value: R } | { outcome: 'failed'; error: unknown },
+  ): void {
+    const { taskId, caseId } = this;
+    const at = this.scheduler.now();
+    this.emit({
+      type: 'late',
+      taskId,
+      caseId,
+      at,
+      index: run.index,
+      instanceId: this.idOf(run),
+      attempts: run.attempts,
+      ...outcome,
     });
   }
 
