@@ -1,3 +1,59 @@
-export * from '../operators/index.js';
+/** rxdaemon: the engine (multiple-instance tasks, …) and every operator of `rxdaemon/operators`. */
+export { abortable } from '../operators/abortable.js';
+export { completeWhen } from '../operators/complete-when.js';
+export type { DecidedEvent } from '../operators/complete-when.js';
+export { allSettledNow, copyCounters, countEvent, emptyCounters } from '../operators/counters.js';
+export type { CountableEvent, Counters, MutableCounters } from '../operators/counters.js';
+export {
+  CancelledError,
+  ConfigError,
+  EmptyResultError,
+  EngineError,
+  TimeoutError,
+} from '../operators/errors.js';
+export type { PoolEvent, TerminalPoolEvent } from '../operators/pool-event.js';
+export {
+  allSettled,
+  allSucceed,
+  anyOf,
+  successRate,
+  threshold,
+  toleratedFailures,
+  when,
+} from '../operators/rules.js';
+export type { Decision, Rule, RuleReason, ToleranceOptions, Verdict } from '../operators/rules.js';
+export { tally } from '../operators/tally.js';
+export { workerPool } from '../operators/worker-pool.js';
+export type { PoolTask, TaskContext, WorkerPoolOptions } from '../operators/worker-pool.js';
+export { backoffDelay, backoffPolicySchema, retryBackoff } from '../operators/retry-backoff.js';
+export type { AttemptFailure, BackoffPolicy, RetryBackoffOptions } from '../operators/retry-backoff.js';
+export { timeoutEach } from '../operators/timeout-each.js';
+export { tokenBucket } from '../operators/token-bucket.js';
+export type { TokenBucketOptions } from '../operators/token-bucket.js';
+export { batchWindow } from '../operators/batch-window.js';
+export type { BatchWindowOptions } from '../operators/batch-window.js';
+export { latencyStats, rank } from '../operators/latency-stats.js';
+export type { LatencySnapshot, LatencyStatsOptions } from '../operators/latency-stats.js';
+export { instanceStates } from './instances/instance-states.js';
+export type { InstanceRegistry } from './instances/instance-states.js';
+export type {
+  MIAdmittedEvent,
+  MICancelledEvent,
+  MIDecidedEvent,
+  MIEvent,
+  MIFailedEvent,
+  MIInputClosedEvent,
+  MILateEvent,
+  MIRefusedEvent,
+  MIRetryingEvent,
+  MIStartedEvent,
+  MISucceededEvent,
+} from './instances/mi-event.js';
+export type { InstanceRecord, InstanceStatus, MIReason, MIResult, MIStatus } from './instances/mi-result.js';
+export { multipleInstance, runMultipleInstance } from './instances/multiple-instance.js';
+export type { MISource } from './instances/multiple-instance.js';
+export type { InstanceContext, MISpec, RetryPolicy } from './instances/spec.js';
+export { toMIResult } from './instances/to-mi-result.js';
+export { fromYawlAttributes } from './instances/yawl-attributes.js';
+export type { YawlMIAttributes, YawlMISpecFields } from './instances/yawl-attributes.js';
 export { BackpressureError, MaxInstancesError, MIFailedError, MinInstancesError } from './errors.js';
-export * from './instances/index.js';
