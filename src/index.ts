@@ -57,3 +57,24 @@ export { toMIResult } from './instances/to-mi-result.js';
 export { fromYawlAttributes } from './instances/yawl-attributes.js';
 export type { YawlMIAttributes, YawlMISpecFields } from './instances/yawl-attributes.js';
 export { BackpressureError, MaxInstancesError, MIFailedError, MinInstancesError } from './errors.js';
+export { cron, nextCronTime } from './triggers/cron.js';
+export type { CronOptions } from './triggers/cron.js';
+export { every } from './triggers/every.js';
+export { idle } from './triggers/idle.js';
+export { onEvent } from './triggers/on-event.js';
+export type { NamedEvent } from './triggers/on-event.js';
+export { onMutation } from './triggers/on-mutation.js';
+export type { Mutation, MutationFilter } from './triggers/on-mutation.js';
+export {
+  evaluateTrigger,
+  triggerConfigSchema,
+  triggerFrom,
+  validateTrigger,
+} from './triggers/trigger-config.js';
+export type {
+  TriggerConfig,
+  TriggerSources,
+  TriggerState,
+  TriggerVerdict,
+} from './triggers/trigger-config.js';
+export type { TriggerFire, TriggerKind } from './triggers/trigger-fire.js';

@@ -1,0 +1,39 @@
+import { asyncScheduler, defer, map, type Observable, type SchedulerLike, timer } from 'rxjs';
+import { z } from 'zod';
+import { parseConfig, schedulerSchema } from '../../operators/internal/config.js';
+import type { TriggerFire } from './trigger-fire.js';
+
+/**
+ * Fires every `ms`, the first time `ms` after subscription (like rxjs `interval`).
+ *
+ * ```text
+ * every(3)
+ * fires:   ---a--b--c--        scheduledFor: 3, 6, 9 after subscription
+ * ```
+ *
+ * @throws ConfigError unless `ms` is a positive finite number
+ */
+export function every(
+  ms: number,
+  options: { readonly scheduler?: SchedulerLike } = {},
+): Observable<TriggerFire> {
+  parseConfig(
+    'every',
+    z.object({ ms: z.number().finite().positive(), scheduler: schedulerSchema.optional() }),
+    {
+      ms,
+      ...options,
+    },
+  );
+  const scheduler = options.scheduler ?? asyncScheduler;
+  return defer(() => {
+    const start = scheduler.now();
+    return timer(ms, ms, scheduler).pipe(
+      map((n): TriggerFire => ({
+        kind: 'interval',
+        at: scheduler.now(),
+        scheduledFor: start + (n + 1) * ms,
+      })),
+    );
+  });
+}

@@ -1,0 +1,40 @@
+import { asyncScheduler, map, type Observable, type SchedulerLike, startWith, switchMap, timer } from 'rxjs';
+import { z } from 'zod';
+import { parseConfig, schedulerSchema } from '../../operators/internal/config.js';
+import type { TriggerFire } from './trigger-fire.js';
+
+/**
+ * Fires once after `ms` of silence on `activity`: armed at subscription, re-armed by each activity,
+ * and silent after firing until the next activity.
+ *
+ * ```text
+ * activity: --a-------b-----   ms = 3
+ * fires:    -----x--------y-   x 3 ms after a, y 3 ms after b (not at 3: a came first)
+ * ```
+ *
+ * @throws ConfigError unless `ms` is a positive finite number
+ */
+export function idle(
+  activity: Observable<unknown>,
+  ms: number,
+  options: { readonly scheduler?: SchedulerLike } = {},
+): Observable<TriggerFire> {
+  parseConfig(
+    'idle',
+    z.object({ ms: z.number().finite().positive(), scheduler: schedulerSchema.optional() }),
+    {
+      ms,
+      ...options,
+    },
+  );
+  const scheduler = options.scheduler ?? asyncScheduler;
+  return activity.pipe(
+    startWith(undefined),
+    switchMap(() => {
+      const scheduledFor = scheduler.now() + ms;
+      return timer(ms, scheduler).pipe(
+        map((): TriggerFire => ({ kind: 'idle', at: scheduler.now(), scheduledFor })),
+      );
+    }),
+  );
+}

@@ -1,0 +1,123 @@
+import { type Observable, type SchedulerLike } from 'rxjs';
+import { z } from 'zod';
+import { ConfigError } from '../../operators/errors.js';
+import { parseConfig } from '../../operators/internal/config.js';
+import { cron, nextCronTime, validateCron } from './cron.js';
+import { every } from './every.js';
+import { idle } from './idle.js';
+import { type NamedEvent, onEvent } from './on-event.js';
+import { type Mutation, onMutation } from './on-mutation.js';
+import type { TriggerFire } from './trigger-fire.js';
+
+/** A trigger as data (DESIGN.md §5): what `evaluateTrigger` judges and `triggerFrom` builds. */
+export type TriggerConfig =
+  | { readonly type: 'interval'; readonly ms: number }
+  | { readonly type: 'cron'; readonly expression: string; readonly tz?: string }
+  | { readonly type: 'idle'; readonly ms: number }
+  | { readonly type: 'reactive'; readonly entity?: string; readonly kinds?: readonly string[] }
+  | { readonly type: 'event'; readonly name: string };
+
+export const triggerConfigSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('interval'), ms: z.number().finite().positive() }),
+  z.object({ type: z.literal('cron'), expression: z.string().min(1), tz: z.string().optional() }),
+  z.object({ type: z.literal('idle'), ms: z.number().finite().positive() }),
+  z.object({
+    type: z.literal('reactive'),
+    entity: z.string().optional(),
+    kinds: z.array(z.string()).optional(),
+  }),
+  z.object({ type: z.literal('event'), name: z.string().min(1) }),
+]);
+
+/** Validates a trigger config (a cron's expression and zone included). */
+export function validateTrigger(config: TriggerConfig): void {
+  parseConfig('trigger', triggerConfigSchema, config);
+  if (config.type === 'cron') validateCron(config.expression, config.tz);
+}
+
+export interface TriggerState {
+  readonly now: number;
+  readonly lastExecutedAt?: number;
+  readonly lastActivityAt?: number;
+}
+
+export interface TriggerVerdict {
+  readonly shouldExecute: boolean;
+  /** Absolute ms: when it is (or was) due; `Infinity` for event-driven kinds and a spent idle trigger. */
+  readonly nextExecutionTime: number;
+}
+
+/**
+ * Whether a trigger is due, for callers that poll. Pure. An interval never executed is due, and
+ * is due again at `lastExecutedAt + ms` (equality fires); a cron never executed is due at its next
+ * match, and after an execution when a matching time has passed since it; an idle trigger is due
+ * `ms` after the last activity, once; reactive and event triggers are never due by time.
+ *
+ * @throws ConfigError for an invalid config
+ */
+export function evaluateTrigger(config: TriggerConfig, state: TriggerState): TriggerVerdict {
+  validateTrigger(config);
+  const { now, lastExecutedAt, lastActivityAt } = state;
+  switch (config.type) {
+    case 'interval': {
+      const next = lastExecutedAt === undefined ? now : lastExecutedAt + config.ms;
+      return { shouldExecute: now >= next, nextExecutionTime: next };
+    }
+    case 'cron': {
+      const next = nextCronTime(config.expression, config.tz ?? 'UTC', lastExecutedAt ?? now) ?? Infinity;
+      return { shouldExecute: lastExecutedAt !== undefined && next <= now, nextExecutionTime: next };
+    }
+    case 'idle': {
+      if (lastActivityAt === undefined) return { shouldExecute: false, nextExecutionTime: Infinity };
+      const next = lastActivityAt + config.ms;
+      if (lastExecutedAt !== undefined && lastExecutedAt >= next)
+        return { shouldExecute: false, nextExecutionTime: Infinity };
+      return { shouldExecute: now >= next, nextExecutionTime: next };
+    }
+    case 'reactive':
+    case 'event':
+      return { shouldExecute: false, nextExecutionTime: Infinity };
+  }
+}
+
+/** The streams event-driven triggers listen to. */
+export interface TriggerSources {
+  readonly mutations?: Observable<Mutation>;
+  readonly events?: Observable<NamedEvent>;
+  /** What counts as activity for idle triggers. */
+  readonly activity?: Observable<unknown>;
+  readonly scheduler?: SchedulerLike;
+}
+
+/**
+ * Builds the trigger observable a config describes.
+ *
+ * @throws ConfigError for an invalid config, or one that needs a source `sources` lacks
+ */
+export function triggerFrom(config: TriggerConfig, sources: TriggerSources = {}): Observable<TriggerFire> {
+  validateTrigger(config);
+  const { scheduler } = sources;
+  const options = scheduler ? { scheduler } : {};
+  const need = <T>(source: T | undefined, name: string): T => {
+    if (source === undefined) {
+      throw new ConfigError('trigger sources', [name], [`${name}: a ${config.type} trigger needs it`]);
+    }
+    return source;
+  };
+  switch (config.type) {
+    case 'interval':
+      return every(config.ms, options);
+    case 'cron':
+      return cron(config.expression, { ...options, ...(config.tz ? { tz: config.tz } : {}) });
+    case 'idle':
+      return idle(need(sources.activity, 'activity'), config.ms, options);
+    case 'reactive':
+      return onMutation(need(sources.mutations, 'mutations'), {
+        ...options,
+        ...(config.entity !== undefined ? { entity: config.entity } : {}),
+        ...(config.kinds !== undefined ? { kinds: config.kinds } : {}),
+      });
+    case 'event':
+      return onEvent(need(sources.events, 'events'), config.name, undefined, options);
+  }
+}
