@@ -1,23 +1,8 @@
-import {
-  asyncScheduler,
-  defer,
-  type Observable,
-  type ObservableInput,
-  type Subscriber,
-  Subscription,
-} from 'rxjs';
-import {
-  abortable,
-  allSettled,
-  copyCounters,
-  countEvent,
-  emptyCounters,
-  type Rule,
-} from '../../operators/index.js';
+import { asyncScheduler, type ObservableInput, type Subscriber, Subscription } from 'rxjs';
+import { allSettled, copyCounters, countEvent, emptyCounters, type Rule } from '../../operators/index.js';
 import { Pool, type PoolSink, type PullIntake } from '../../operators/internal/pool.js';
 import type { TaskRun } from '../../operators/internal/task-run.js';
-import { retryBackoffUnchecked } from '../../operators/retry-backoff.js';
-import { timeoutEachUnchecked } from '../../operators/timeout-each.js';
+import { withAttempts } from '../../operators/internal/attempts.js';
 import { BackpressureError, MaxInstancesError, MinInstancesError } from '../errors.js';
 import { InstanceTable } from './instance-table.js';
 import type { MIDecidedEvent, MIEvent } from './mi-event.js';
@@ -361,30 +346,17 @@ export class MIRun<I, R> implements PoolSink<I, R> {
     const scheduler = this.scheduler;
     return (input, run) => {
       const instanceId = this.idOf(run);
-      let attempt = 0;
-      let attempts: Observable<R> = defer(() => {
-        run.attempts = ++attempt;
-        const current = attempt;
-        return abortable((signal) => work(input, { index: run.index, instanceId, attempt: current, signal }));
-      });
-      if (instanceTimeoutMs !== undefined)
-        attempts = attempts.pipe(timeoutEachUnchecked(instanceTimeoutMs, scheduler));
-      if (retry) {
-        attempts = attempts.pipe(
-          retryBackoffUnchecked({
-            ...retry,
-            scheduler,
-            ...(random ? { random } : {}),
-            failures: {
-              next: (failure) => {
-                if (failure.retryInMs !== null)
-                  this.retrying(run, failure.attempt + 1, failure.error, failure.retryInMs);
-              },
-            },
-          }),
-        );
-      }
-      return attempts;
+      return withAttempts(
+        (attempt, signal) => work(input, { index: run.index, instanceId, attempt, signal }),
+        {
+          retry,
+          timeoutMs: instanceTimeoutMs,
+          scheduler,
+          random,
+          onAttempt: (attempt) => (run.attempts = attempt),
+          onRetry: (attempt, error, delayMs) => this.retrying(run, attempt, error, delayMs),
+        },
+      );
     };
   }
 }
