@@ -17,5 +17,5 @@ export { tokenBucket } from './token-bucket.js';
 export type { TokenBucketOptions } from './token-bucket.js';
 export { batchWindow } from './batch-window.js';
 export type { BatchWindowOptions } from './batch-window.js';
-export { latencyStats, rank } from './latency-stats.js';
+export { latencyStats } from './latency-stats.js';
 export type { LatencySnapshot, LatencyStatsOptions } from './latency-stats.js';

@@ -1,6 +1,7 @@
 import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import { z } from 'zod';
 import { parseConfig, schedulerSchema } from './internal/config.js';
+import { SlidingWindow } from './internal/sliding-window.js';
 
 /** Latency figures over the most recent `window` samples. */
 export interface LatencySnapshot {
@@ -40,47 +41,22 @@ export function latencyStats(options: LatencyStatsOptions = {}): OperatorFunctio
   const { window = 1000, scheduler = asyncScheduler } = options;
   return (source) =>
     new Observable<LatencySnapshot>((subscriber) => {
-      const arrivals: number[] = new Array<number>(window);
-      const samples: number[] = new Array<number>(window);
-      const sorted: number[] = [];
-      let count = 0;
+      const samples = new SlidingWindow(window);
       return source.subscribe({
         next: (latency) => {
-          const slot = count % window;
-          if (count >= window) sorted.splice(lowerBound(sorted, samples[slot]!), 1);
-          samples[slot] = latency;
-          arrivals[slot] = scheduler.now();
-          sorted.splice(lowerBound(sorted, latency), 0, latency);
-          count++;
-          const oldest = arrivals[count >= window ? count % window : 0]!;
-          const spanMs = Math.max(1, scheduler.now() - oldest);
+          const now = scheduler.now();
+          samples.add(latency, now);
           subscriber.next({
-            count,
-            p50: rank(sorted, 0.5),
-            p95: rank(sorted, 0.95),
-            p99: rank(sorted, 0.99),
-            max: sorted[sorted.length - 1]!,
-            perSecond: sorted.length < 2 ? 0 : ((sorted.length - 1) * 1000) / spanMs,
+            count: samples.total,
+            p50: samples.percentile(0.5),
+            p95: samples.percentile(0.95),
+            p99: samples.percentile(0.99),
+            max: samples.max,
+            perSecond: samples.ratePerSecond(now),
           });
         },
         error: (error: unknown) => subscriber.error(error),
         complete: () => subscriber.complete(),
       });
     });
-}
-
-/** The nearest-rank percentile of a sorted, non-empty array. */
-export function rank(sorted: readonly number[], quantile: number): number {
-  return sorted[Math.max(0, Math.ceil(quantile * sorted.length) - 1)]!;
-}
-
-function lowerBound(sorted: readonly number[], value: number): number {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (sorted[mid]! < value) low = mid + 1;
-    else high = mid;
-  }
-  return low;
 }

@@ -32,7 +32,7 @@ export { tokenBucket } from '../operators/token-bucket.js';
 export type { TokenBucketOptions } from '../operators/token-bucket.js';
 export { batchWindow } from '../operators/batch-window.js';
 export type { BatchWindowOptions } from '../operators/batch-window.js';
-export { latencyStats, rank } from '../operators/latency-stats.js';
+export { latencyStats } from '../operators/latency-stats.js';
 export type { LatencySnapshot, LatencyStatsOptions } from '../operators/latency-stats.js';
 export { instanceStates } from './instances/instance-states.js';
 export type { InstanceRegistry } from './instances/instance-states.js';
