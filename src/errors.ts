@@ -53,3 +53,33 @@ export class BackpressureError extends EngineError {
     super(`More than ${maxBuffered} inputs were waiting for a slot: the source outruns the pool`);
   }
 }
+
+/** `execute` or `unschedule` named an operation the daemon does not have. */
+export class UnknownOperationError extends EngineError {
+  override readonly code = 'UNKNOWN_OPERATION' as const;
+
+  constructor(readonly operationId: string) {
+    super(`No operation ${JSON.stringify(operationId)} is scheduled`);
+  }
+}
+
+/** `schedule` was given an id already in use. */
+export class DuplicateOperationError extends EngineError {
+  override readonly code = 'DUPLICATE_OPERATION' as const;
+
+  constructor(readonly operationId: string) {
+    super(`An operation ${JSON.stringify(operationId)} is already scheduled; unschedule it first`);
+  }
+}
+
+/** The daemon was asked to run something while it is not started (or is stopping). */
+export class DaemonNotRunningError extends EngineError {
+  override readonly code = 'DAEMON_NOT_RUNNING' as const;
+
+  constructor(
+    readonly daemonId: string,
+    readonly state: string,
+  ) {
+    super(`Daemon ${JSON.stringify(daemonId)} is ${state}: call start() first`);
+  }
+}

@@ -56,7 +56,15 @@ export type { InstanceContext, MISpec, RetryPolicy } from './instances/spec.js';
 export { toMIResult } from './instances/to-mi-result.js';
 export { fromYawlAttributes } from './instances/yawl-attributes.js';
 export type { YawlMIAttributes, YawlMISpecFields } from './instances/yawl-attributes.js';
-export { BackpressureError, MaxInstancesError, MIFailedError, MinInstancesError } from './errors.js';
+export {
+  BackpressureError,
+  DaemonNotRunningError,
+  DuplicateOperationError,
+  MaxInstancesError,
+  MIFailedError,
+  MinInstancesError,
+  UnknownOperationError,
+} from './errors.js';
 export { cron, nextCronTime } from './triggers/cron.js';
 export type { CronOptions } from './triggers/cron.js';
 export { every } from './triggers/every.js';
@@ -78,3 +86,14 @@ export type {
   TriggerVerdict,
 } from './triggers/trigger-config.js';
 export type { TriggerFire, TriggerKind } from './triggers/trigger-fire.js';
+export { createDaemon, Daemon } from './operations/daemon.js';
+export type {
+  DaemonConfig,
+  DaemonEvent,
+  DaemonHealth,
+  DaemonMetrics,
+  Operation,
+  OperationContext,
+  OperationResult,
+  OverlapPolicy,
+} from './operations/types.js';

@@ -1,0 +1,55 @@
+import { Observable } from 'rxjs';
+import { z } from 'zod';
+import { backoffPolicySchema } from '../../operators/index.js';
+import { functionSchema, parseConfig, schedulerSchema } from '../../operators/internal/config.js';
+import { triggerConfigSchema, validateTrigger } from '../triggers/trigger-config.js';
+import type { DaemonConfig, Operation } from './types.js';
+
+const observable = z.instanceof(Observable, { error: 'must be an Observable' });
+
+const daemonSchema = z.object({
+  id: z.string().min(1).optional(),
+  maxConcurrent: z.union([z.number().int().min(1), z.literal(Infinity)]).optional(),
+  completedCacheSize: z.number().int().min(0).optional(),
+  scheduler: schedulerSchema.optional(),
+  sources: z
+    .object({
+      mutations: observable.optional(),
+      events: observable.optional(),
+      activity: observable.optional(),
+    })
+    .optional(),
+  health: z
+    .object({
+      maxFailureRatio: z.number().min(0).max(1).optional(),
+      maxQueued: z.number().int().min(0).optional(),
+    })
+    .optional(),
+  random: functionSchema.optional(),
+});
+
+const operationSchema = z.object({
+  id: z.string().min(1, 'must be a non-empty string'),
+  name: z.string().optional(),
+  trigger: z.union([triggerConfigSchema, observable]).optional(),
+  run: functionSchema,
+  overlap: z.enum(['skip', 'queue', 'allow']).optional(),
+  timeoutMs: z.number().finite().positive().optional(),
+  retry: backoffPolicySchema
+    .extend({ maxAttempts: z.number().int().min(1), retryIf: functionSchema.optional() })
+    .optional(),
+});
+
+export function validateDaemonConfig(config: DaemonConfig): void {
+  parseConfig('daemon config', daemonSchema, config);
+}
+
+export function validateOperation(operation: Operation<never, unknown>): void {
+  parseConfig(
+    `operation${typeof operation?.id === 'string' ? ` "${operation.id}"` : ''}`,
+    operationSchema,
+    operation,
+  );
+  const { trigger } = operation;
+  if (trigger !== undefined && !(trigger instanceof Observable)) validateTrigger(trigger);
+}

@@ -1,0 +1,120 @@
+import type { Observable, ObservableInput, SchedulerLike } from 'rxjs';
+import type { RetryPolicy } from '../instances/spec.js';
+import type { TriggerConfig, TriggerSources } from '../triggers/trigger-config.js';
+import type { TriggerFire } from '../triggers/trigger-fire.js';
+
+/** What an operation's `run` receives, per attempt. */
+export interface OperationContext<P = unknown> {
+  readonly operationId: string;
+  /** `operationId#n`, unique per run within a daemon. */
+  readonly runId: string;
+  readonly payload: P | undefined;
+  /** The firing that started this run, if a trigger did. */
+  readonly trigger: TriggerFire | undefined;
+  /** 1 for the first attempt, 2 for the first retry, … */
+  readonly attempt: number;
+  /** Aborted with a `CancelledError` when the attempt is torn down (timeout, stop). */
+  readonly signal: AbortSignal;
+}
+
+/** What to do with a run that comes while the same operation is still running. */
+export type OverlapPolicy = 'skip' | 'queue' | 'allow';
+
+/** An operation the daemon runs on its trigger or on `execute`. */
+export interface Operation<P = unknown, R = unknown> {
+  readonly id: string;
+  readonly name?: string;
+  /** When it runs by itself: a trigger config (DESIGN.md §5) or any Observable of firings. */
+  readonly trigger?: TriggerConfig | Observable<TriggerFire>;
+  readonly run: (context: OperationContext<P>) => ObservableInput<R>;
+  /** `skip` (default): a run that finds one active is skipped; `queue`: it runs after; `allow`: in parallel. */
+  readonly overlap?: OverlapPolicy;
+  readonly timeoutMs?: number;
+  readonly retry?: RetryPolicy;
+}
+
+/** How one run ended. `execute` resolves with it whatever the outcome. */
+export interface OperationResult<R = unknown> {
+  readonly operationId: string;
+  readonly runId: string;
+  readonly status: 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+  readonly value?: R;
+  readonly error?: unknown;
+  readonly attempts: number;
+  readonly enqueuedAt: number;
+  /** Absent when it never started (skipped, or cancelled while waiting). */
+  readonly startedAt?: number;
+  readonly endedAt: number;
+}
+
+export interface DaemonConfig {
+  /** Names the daemon in events and errors (default `'daemon'`). */
+  readonly id?: string;
+  /** Runs at once, all operations together (default 5). */
+  readonly maxConcurrent?: number;
+  /** Finished runs kept for `recent()` (default 1000). */
+  readonly completedCacheSize?: number;
+  readonly scheduler?: SchedulerLike;
+  /** The streams reactive, event and idle triggers listen to. */
+  readonly sources?: Omit<TriggerSources, 'scheduler'>;
+  /** When `health()` says degraded. */
+  readonly health?: {
+    /** Failed share of the last 100 finished runs above which the daemon is degraded (default 0.5). */
+    readonly maxFailureRatio?: number;
+    /** Waiting runs above which the daemon is degraded (default 1000). */
+    readonly maxQueued?: number;
+  };
+  /** Uniform [0, 1) numbers for retry jitter (default `Math.random`). */
+  readonly random?: () => number;
+}
+
+interface DaemonEventBase {
+  readonly daemonId: string;
+  readonly at: number;
+}
+
+interface RunEventBase extends DaemonEventBase {
+  readonly operationId: string;
+  readonly runId: string;
+}
+
+export type DaemonEvent =
+  | (DaemonEventBase & { readonly type: 'daemon:started' })
+  | (DaemonEventBase & { readonly type: 'daemon:stopped'; readonly cancelled: number })
+  | (RunEventBase & { readonly type: 'operation:enqueued'; readonly trigger: TriggerFire | undefined })
+  | (RunEventBase & { readonly type: 'operation:started' })
+  | (RunEventBase & {
+      readonly type: 'operation:retrying';
+      readonly attempt: number;
+      readonly error: unknown;
+      readonly delayMs: number;
+    })
+  | (RunEventBase & {
+      readonly type: 'operation:succeeded' | 'operation:failed' | 'operation:skipped' | 'operation:cancelled';
+      readonly result: OperationResult;
+    });
+
+export interface DaemonMetrics {
+  readonly succeeded: number;
+  readonly failed: number;
+  readonly skipped: number;
+  readonly cancelled: number;
+  /** Run durations (start to end) over the last 1000 finished runs, in ms. */
+  readonly latency: {
+    readonly p50: number;
+    readonly p95: number;
+    readonly p99: number;
+    readonly max: number;
+  };
+  /** Finished runs per second since the daemon started. */
+  readonly throughput: number;
+  /** Runs running now. */
+  readonly active: number;
+  /** Runs waiting for a slot or for their operation's previous run. */
+  readonly queued: number;
+}
+
+export interface DaemonHealth {
+  readonly status: 'healthy' | 'degraded' | 'stopped';
+  readonly reason: string;
+}
