@@ -1,8 +1,9 @@
 /**
- * `npm run bench [-- --quick | --full] [-- pool | mi]`: every benchmark, each figure a ratio against
+ * `npm run bench [-- --quick | --full] [-- pool | mi | daemon]`: every benchmark, each figure a ratio against
  * baselines run in the same process. `--quick` stops at N = 100,000; `--full` also runs raw mergeMap
  * at 1,000,000 (about 40 s a cell in rxjs 7.8). Naming suites runs only those.
  */
+import { benchDaemon } from './daemon.bench.js';
 import { benchEarlyCompletion, benchMIMemory, benchMIThroughput } from './mi.bench.js';
 import { benchPool } from './pool.bench.js';
 
@@ -21,3 +22,4 @@ if (wants('mi')) {
   await benchMIMemory();
   await benchEarlyCompletion();
 }
+if (wants('daemon')) await benchDaemon();

@@ -44,7 +44,31 @@ export function validateDaemonConfig(config: DaemonConfig): void {
   parseConfig('daemon config', daemonSchema, config);
 }
 
+const OVERLAPS = new Set([undefined, 'skip', 'queue', 'allow']);
+
+/**
+ * The shape most operations have — an id, a run function, maybe a name, overlap and timeout — checked
+ * by hand: zod takes ~2 µs an object, which would make `schedule` the cost of a short-lived operation.
+ * Anything else (retry, a trigger config, a bad value) goes through the schema.
+ */
+function isSimpleValidOperation(operation: Operation<never, unknown>): boolean {
+  if (typeof operation !== 'object' || operation === null) return false;
+  const { id, name, trigger, run, overlap, timeoutMs, retry } = operation;
+  return (
+    typeof id === 'string' &&
+    id.length > 0 &&
+    typeof run === 'function' &&
+    (name === undefined || typeof name === 'string') &&
+    (trigger === undefined || trigger instanceof Observable) &&
+    OVERLAPS.has(overlap) &&
+    (timeoutMs === undefined ||
+      (typeof timeoutMs === 'number' && Number.isFinite(timeoutMs) && timeoutMs > 0)) &&
+    retry === undefined
+  );
+}
+
 export function validateOperation(operation: Operation<never, unknown>): void {
+  if (isSimpleValidOperation(operation)) return;
   parseConfig(
     `operation${typeof operation?.id === 'string' ? ` "${operation.id}"` : ''}`,
     operationSchema,

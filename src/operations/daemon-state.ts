@@ -1,4 +1,3 @@
-import { SlidingWindow } from '../../operators/internal/sliding-window.js';
 import type { DaemonEvent, DaemonMetrics, OperationResult } from './types.js';
 
 const LATENCY_WINDOW = 1000;
@@ -15,14 +14,16 @@ export class DaemonState {
   private started = 0;
   private endedAfterStart = 0;
   private endedBeforeStart = 0;
-  private readonly latency = new SlidingWindow(LATENCY_WINDOW);
+  private readonly latency = new Ring<number>(LATENCY_WINDOW);
   /** 1 for a failure, 0 for a success, over the last HEALTH_WINDOW finished runs. */
   private readonly outcomes: number[] = [];
   private outcomeCount = 0;
   private failuresInWindow = 0;
-  private readonly finished = new Map<string, OperationResult>();
+  private readonly finished: Ring<OperationResult>;
 
-  constructor(private readonly cacheSize: number) {}
+  constructor(cacheSize: number) {
+    this.finished = new Ring(cacheSize);
+  }
 
   apply(event: DaemonEvent): void {
     switch (event.type) {
@@ -60,16 +61,19 @@ export class DaemonState {
     const { succeeded, failed, skipped, cancelled } = this.counts;
     const done = succeeded + failed + skipped + cancelled;
     const seconds = Math.max(0.001, (now - startedAt) / 1000);
+    const latencies = this.latency.newestFirst().sort((a, b) => a - b);
+    const percentile = (q: number) =>
+      latencies.length === 0 ? 0 : latencies[Math.ceil(q * latencies.length) - 1]!;
     return {
       succeeded,
       failed,
       skipped,
       cancelled,
       latency: {
-        p50: this.latency.percentile(0.5),
-        p95: this.latency.percentile(0.95),
-        p99: this.latency.percentile(0.99),
-        max: this.latency.max,
+        p50: percentile(0.5),
+        p95: percentile(0.95),
+        p99: percentile(0.99),
+        max: latencies.at(-1) ?? 0,
       },
       throughput: done / seconds,
       active: this.active,
@@ -79,7 +83,7 @@ export class DaemonState {
 
   /** Finished runs, newest first, of one operation or of all. */
   recent(operationId?: string): OperationResult[] {
-    const results = [...this.finished.values()].reverse();
+    const results = this.finished.newestFirst();
     return operationId === undefined ? results : results.filter((r) => r.operationId === operationId);
   }
 
@@ -88,14 +92,11 @@ export class DaemonState {
     if (result.startedAt === undefined) this.endedBeforeStart++;
     else {
       this.endedAfterStart++;
-      this.latency.add(result.endedAt - result.startedAt, result.endedAt);
+      this.latency.push(result.endedAt - result.startedAt);
     }
     if (result.status === 'succeeded' || result.status === 'failed')
       this.recordOutcome(result.status === 'failed' ? 1 : 0);
-    if (this.cacheSize > 0) {
-      this.finished.set(result.runId, result);
-      if (this.finished.size > this.cacheSize) this.finished.delete(this.finished.keys().next().value!);
-    }
+    this.finished.push(result);
   }
 
   private recordOutcome(failed: number): void {
@@ -104,5 +105,29 @@ export class DaemonState {
     this.outcomes[slot] = failed;
     this.failuresInWindow += failed;
     this.outcomeCount++;
+  }
+}
+
+/**
+ * The last `capacity` items, O(1) to add: nothing is sorted or hashed on the hot path; readers
+ * (`metrics()`, `recent()`) pay when they ask.
+ */
+class Ring<T> {
+  private readonly items: T[] = [];
+  private count = 0;
+
+  constructor(private readonly capacity: number) {}
+
+  push(item: T): void {
+    if (this.capacity === 0) return;
+    this.items[this.count % this.capacity] = item;
+    this.count++;
+  }
+
+  newestFirst(): T[] {
+    const out: T[] = [];
+    for (let i = this.count - 1; i >= Math.max(0, this.count - this.capacity); i--)
+      out.push(this.items[i % this.capacity]!);
+    return out;
   }
 }

@@ -33,8 +33,8 @@ interface Entry {
   triggerSubscription: Subscription | undefined;
   /** Runs of this operation admitted to the pool and not finished. */
   active: number;
-  /** `overlap: 'queue'` runs waiting for this operation's active run to end. */
-  readonly backlog: Queue<Job>;
+  /** `overlap: 'queue'` runs waiting for this operation's active run to end (made when first needed). */
+  backlog: Queue<Job> | undefined;
 }
 
 interface Job {
@@ -125,7 +125,7 @@ export class Daemon implements PoolSink<Job, unknown> {
           : triggerFrom(trigger, { ...this.config.sources, scheduler: this.scheduler }),
       triggerSubscription: undefined,
       active: 0,
-      backlog: new Queue<Job>(),
+      backlog: undefined,
     };
     this.operations.set(operation.id, entry);
     if (this.phase === 'running') this.listen(entry);
@@ -276,7 +276,7 @@ export class Daemon implements PoolSink<Job, unknown> {
     });
     const overlap = entry.operation.overlap ?? 'skip';
     if (entry.active > 0 && overlap === 'skip') return this.report(job, 'skipped', undefined, undefined, 0);
-    if (entry.active > 0 && overlap === 'queue') return entry.backlog.push(job);
+    if (entry.active > 0 && overlap === 'queue') return (entry.backlog ??= new Queue<Job>()).push(job);
     this.admit(job);
   }
 
@@ -332,8 +332,10 @@ export class Daemon implements PoolSink<Job, unknown> {
     const { entry } = job;
     entry.active--;
     this.report(job, status, value, error, attempts);
-    if (entry.active === 0 && entry.backlog.length > 0 && this.phase === 'running')
-      this.admit(entry.backlog.shift());
+    const { backlog } = entry;
+    if (entry.active === 0 && backlog !== undefined && backlog.length > 0 && this.phase === 'running') {
+      this.admit(backlog.shift());
+    }
     if (this.stopping?.draining && this.pool!.activeCount === 0) this.finishStopping();
   }
 
@@ -349,11 +351,11 @@ export class Daemon implements PoolSink<Job, unknown> {
       operationId: job.entry.operation.id,
       runId: job.runId,
       status,
-      ...(status === 'succeeded' ? { value } : {}),
-      ...(status === 'failed' ? { error } : {}),
+      value: status === 'succeeded' ? value : undefined,
+      error: status === 'failed' ? error : undefined,
       attempts,
       enqueuedAt: job.enqueuedAt,
-      ...(job.startedAt !== undefined ? { startedAt: job.startedAt } : {}),
+      startedAt: job.startedAt,
       endedAt,
     };
     if (status === 'cancelled' && this.stopping) this.stopping.cancelled++;
@@ -369,7 +371,9 @@ export class Daemon implements PoolSink<Job, unknown> {
   }
 
   private cancelBacklog(entry: Entry): void {
-    while (entry.backlog.length > 0) this.report(entry.backlog.shift(), 'cancelled', undefined, undefined, 0);
+    const { backlog } = entry;
+    while (backlog !== undefined && backlog.length > 0)
+      this.report(backlog.shift(), 'cancelled', undefined, undefined, 0);
   }
 
   private listen(entry: Entry): void {

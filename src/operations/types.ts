@@ -33,17 +33,22 @@ export interface Operation<P = unknown, R = unknown> {
   readonly retry?: RetryPolicy;
 }
 
-/** How one run ended. `execute` resolves with it whatever the outcome. */
+/**
+ * How one run ended. `execute` resolves with it whatever the outcome. Every field is always present
+ * (one object shape for every result keeps the hot path monomorphic).
+ */
 export interface OperationResult<R = unknown> {
   readonly operationId: string;
   readonly runId: string;
   readonly status: 'succeeded' | 'failed' | 'skipped' | 'cancelled';
-  readonly value?: R;
-  readonly error?: unknown;
+  /** The run's result when it succeeded. */
+  readonly value: R | undefined;
+  /** Why it failed, when it failed. */
+  readonly error: unknown;
   readonly attempts: number;
   readonly enqueuedAt: number;
-  /** Absent when it never started (skipped, or cancelled while waiting). */
-  readonly startedAt?: number;
+  /** Undefined when it never started (skipped, or cancelled while waiting). */
+  readonly startedAt: number | undefined;
   readonly endedAt: number;
 }
 
