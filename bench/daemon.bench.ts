@@ -12,6 +12,8 @@ interface DriverRun {
   readonly p50us: number;
   readonly p99us: number;
   readonly rssMB: number;
+  /** The process's peak resident set during the run. */
+  readonly peakRssMB: number;
 }
 
 /** K drivers share an index; each awaits `call(i)` and records its latency. */
@@ -42,6 +44,7 @@ async function drive(n: number, k: number, call: (i: number) => Promise<unknown>
     p50us: latencies[Math.floor(n * 0.5)]!,
     p99us: latencies[Math.floor(n * 0.99)]!,
     rssMB: (rssPeak - rssBefore) / 2 ** 20,
+    peakRssMB: rssPeak / 2 ** 20,
   };
 }
 
@@ -83,9 +86,10 @@ export async function benchDaemon(n = 100_000): Promise<void> {
         `${median.p50us.toFixed(1)} µs`,
         `${median.p99us.toFixed(1)} µs`,
         `${median.rssMB.toFixed(1)} MB`,
+        `${median.peakRssMB.toFixed(0)} MB`,
       ]);
     }
   }
   console.log(`### Daemon: ${n.toLocaleString('en')} no-op operations awaited by K drivers (median of 3)\n`);
-  table(['K', 'contender', 'ops/s', 'p50 latency', 'p99 latency', 'peak RSS growth'], rows);
+  table(['K', 'contender', 'ops/s', 'p50 latency', 'p99 latency', 'RSS growth', 'peak RSS'], rows);
 }
