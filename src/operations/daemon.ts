@@ -413,7 +413,7 @@ export class Daemon implements PoolSink<Job, unknown> {
 
   private emit(event: DaemonEvent): void {
     this.state.apply(event);
-    this.subject.next(event);
+    if (this.subject.observed) this.subject.next(event); // nobody listening: skip rxjs's dispatch
   }
 }
 
