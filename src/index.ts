@@ -97,3 +97,16 @@ export type {
   OperationResult,
   OverlapPolicy,
 } from './operations/types.js';
+export { canonicalJson } from './receipts/canonical-json.js';
+export type { JsonValue } from './receipts/canonical-json.js';
+export { verifyProof } from './receipts/merkle.js';
+export type { MerkleProof, ProofStep } from './receipts/merkle.js';
+export {
+  createReceiptLog,
+  GENESIS_HASH,
+  importReceipts,
+  ReceiptVerificationError,
+  verifyReceipts,
+} from './receipts/receipt-log.js';
+export type { Receipt, ReceiptLog, VerifyResult } from './receipts/receipt-log.js';
+export { receipts } from './receipts/receipts-operator.js';

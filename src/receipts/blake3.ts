@@ -1,0 +1,51 @@
+import { createBLAKE3 } from 'hash-wasm';
+
+/**
+ * One BLAKE3 hasher for the process, ready when this module is: hash-wasm compiles its WASM
+ * asynchronously, and a top-level await here keeps every receipt and key API synchronous. Hashing
+ * is not re-entrant, so each function below runs init → update → digest without yielding.
+ */
+const hasher = await createBLAKE3();
+
+const LEAF_PREFIX = new Uint8Array([0x00]);
+const NODE_PREFIX = new Uint8Array([0x01]);
+
+/** BLAKE3 of `data` (UTF-8 for a string), 32 bytes. */
+export function blake3(data: Uint8Array | string): Uint8Array {
+  hasher.init();
+  hasher.update(data);
+  return hasher.digest('binary');
+}
+
+/** A Merkle leaf: BLAKE3(0x00 ‖ bytes). */
+export function leafHash(bytes: Uint8Array | string): Uint8Array {
+  hasher.init();
+  hasher.update(LEAF_PREFIX);
+  hasher.update(bytes);
+  return hasher.digest('binary');
+}
+
+/** A Merkle node: BLAKE3(0x01 ‖ left ‖ right) over raw 32-byte digests. */
+export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
+  hasher.init();
+  hasher.update(NODE_PREFIX);
+  hasher.update(left);
+  hasher.update(right);
+  return hasher.digest('binary');
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+export function toHex(bytes: Uint8Array): string {
+  let out = '';
+  for (const byte of bytes) out += HEX[byte]!;
+  return out;
+}
+
+/** Lowercase hex of exactly 32 bytes to bytes, or undefined for anything else. */
+export function digestFromHex(hex: unknown): Uint8Array | undefined {
+  if (typeof hex !== 'string' || !/^[0-9a-f]{64}$/.test(hex)) return undefined;
+  const bytes = new Uint8Array(32);
+  for (let i = 0; i < 32; i++) bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return bytes;
+}

@@ -1,0 +1,133 @@
+import { blake3, digestFromHex, nodeHash, toHex } from './blake3.js';
+
+/** A sibling on the way from a leaf to the root: it sits to the `side` of the running hash. */
+export interface ProofStep {
+  readonly hash: string;
+  readonly side: 'left' | 'right';
+}
+
+/** An inclusion proof for leaf `index` in a tree of `size` leaves; every digest lowercase hex. */
+export interface MerkleProof {
+  readonly leaf: string;
+  readonly index: number;
+  readonly size: number;
+  readonly siblings: readonly ProofStep[];
+  readonly root: string;
+}
+
+const EMPTY_ROOT = blake3(new Uint8Array(0));
+
+/** The largest power of two strictly below n (n ≥ 2). */
+function splitPoint(n: number): number {
+  return 2 ** Math.floor(Math.log2(n - 1));
+}
+
+/**
+ * An append-only Merkle tree whose levels pair nodes left to right and promote an odd last node
+ * unchanged (no duplication) — the same tree as RFC 6962's split at the largest power of two. Every
+ * complete, aligned subtree is hashed once, when its last leaf arrives, and kept: `append` is
+ * amortised one node hash, `root` is O(log n), `proof` O(log² n).
+ */
+export class MerkleTree {
+  /** levels[h][i]: the hash of the i-th complete subtree of 2^h leaves. */
+  private readonly levels: Uint8Array[][] = [[]];
+
+  get size(): number {
+    return this.levels[0]!.length;
+  }
+
+  append(leaf: Uint8Array): void {
+    let hash = leaf;
+    for (let h = 0; ; h++) {
+      const level = (this.levels[h] ??= []);
+      level.push(hash);
+      if (level.length % 2 === 1) return;
+      hash = nodeHash(level[level.length - 2]!, hash);
+    }
+  }
+
+  root(): Uint8Array {
+    return this.size === 0 ? EMPTY_ROOT : this.subtree(0, this.size);
+  }
+
+  /** The inclusion proof of leaf `index`, siblings from the leaf upward. */
+  proof(index: number): MerkleProof {
+    const siblings: ProofStep[] = [];
+    const walk = (start: number, size: number, target: number): void => {
+      if (size === 1) return;
+      const k = splitPoint(size);
+      if (target < start + k) {
+        walk(start, k, target);
+        siblings.push({ hash: toHex(this.subtree(start + k, size - k)), side: 'right' });
+      } else {
+        walk(start + k, size - k, target);
+        siblings.push({ hash: toHex(this.subtree(start, k)), side: 'left' });
+      }
+    };
+    walk(0, this.size, index);
+    return {
+      leaf: toHex(this.levels[0]![index]!),
+      index,
+      size: this.size,
+      siblings,
+      root: toHex(this.root()),
+    };
+  }
+
+  /** The hash of leaves [start, start + size). */
+  private subtree(start: number, size: number): Uint8Array {
+    if ((size & (size - 1)) === 0 && start % size === 0) {
+      const stored = this.levels[Math.log2(size)]?.[start / size];
+      if (stored) return stored;
+    }
+    const k = splitPoint(size);
+    return nodeHash(this.subtree(start, k), this.subtree(start + k, size - k));
+  }
+}
+
+/** The sides a proof for leaf `index` of `size` must take, from the leaf upward. */
+function expectedSides(index: number, size: number): ('left' | 'right')[] {
+  const sides: ('left' | 'right')[] = [];
+  let start = 0;
+  const path: ('left' | 'right')[] = [];
+  while (size > 1) {
+    const k = splitPoint(size);
+    if (index < start + k) {
+      path.push('right');
+      size = k;
+    } else {
+      path.push('left');
+      start += k;
+      size -= k;
+    }
+  }
+  for (let i = path.length - 1; i >= 0; i--) sides.push(path[i]!);
+  return sides;
+}
+
+/**
+ * Whether `proof` shows its leaf at its index in a tree of its size with its root. Never throws: any
+ * malformed input (wrong types, bad hex, sides that do not fit the index) is simply `false`.
+ */
+export function verifyProof(proof: unknown): boolean {
+  try {
+    if (typeof proof !== 'object' || proof === null) return false;
+    const { leaf, index, size, siblings, root } = proof as Record<string, unknown>;
+    if (!Number.isSafeInteger(index) || !Number.isSafeInteger(size) || !Array.isArray(siblings)) return false;
+    if ((index as number) < 0 || (size as number) < 1 || (index as number) >= (size as number)) return false;
+    const sides = expectedSides(index as number, size as number);
+    if (sides.length !== siblings.length) return false;
+    let hash = digestFromHex(leaf);
+    const expectedRoot = digestFromHex(root);
+    if (!hash || !expectedRoot) return false;
+    for (let i = 0; i < sides.length; i++) {
+      const step = siblings[i] as { hash?: unknown; side?: unknown } | null;
+      const sibling = digestFromHex(step?.hash);
+      if (!sibling || step?.side !== sides[i]) return false;
+      hash = sides[i] === 'left' ? nodeHash(sibling, hash) : nodeHash(hash, sibling);
+    }
+    return toHex(hash) === toHex(expectedRoot);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,138 @@
+import { EngineError } from '../../operators/errors.js';
+import { leafHash, toHex } from './blake3.js';
+import { canonicalJson, type JsonValue } from './canonical-json.js';
+import { type MerkleProof, MerkleTree } from './merkle.js';
+
+/** One entry of the log: `hash` = BLAKE3(0x00 ‖ canonical JSON of { seq, prevHash, record }). */
+export interface Receipt<T extends JsonValue = JsonValue> {
+  readonly seq: number;
+  readonly hash: string;
+  /** The previous receipt's hash; 64 zeros for the first. */
+  readonly prevHash: string;
+  readonly record: T;
+}
+
+/** An append-only log of receipts: a hash chain whose links are also the leaves of a Merkle tree. */
+export interface ReceiptLog {
+  readonly size: number;
+  append<T extends JsonValue>(record: T): Receipt<T>;
+  /** The Merkle root over every receipt so far (BLAKE3 of nothing when empty), lowercase hex. */
+  root(): string;
+  /** The inclusion proof of receipt `seq` against the current root. */
+  proof(seq: number): MerkleProof;
+  /** Every receipt, in order. */
+  entries(): readonly Receipt[];
+  /** The log as JSON lines, one canonical receipt per line. */
+  export(): string;
+}
+
+/** A receipt that failed verification: `seq` is its position in the input, from 0. */
+export class ReceiptVerificationError extends EngineError {
+  override readonly code = 'RECEIPT_INVALID' as const;
+
+  constructor(
+    readonly seq: number,
+    readonly reason: string,
+  ) {
+    super(`Receipt ${seq} is invalid: ${reason}`);
+  }
+}
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+class MemoryReceiptLog implements ReceiptLog {
+  private readonly log: Receipt[] = [];
+  private readonly tree = new MerkleTree();
+
+  get size(): number {
+    return this.log.length;
+  }
+
+  append<T extends JsonValue>(record: T): Receipt<T> {
+    const seq = this.log.length;
+    const prevHash = seq === 0 ? GENESIS_HASH : this.log[seq - 1]!.hash;
+    const leaf = leafHash(canonicalJson({ seq, prevHash, record }));
+    const receipt: Receipt<T> = { seq, hash: toHex(leaf), prevHash, record };
+    this.tree.append(leaf);
+    this.log.push(receipt);
+    return receipt;
+  }
+
+  root(): string {
+    return toHex(this.tree.root());
+  }
+
+  proof(seq: number): MerkleProof {
+    if (!Number.isSafeInteger(seq) || seq < 0 || seq >= this.log.length) {
+      throw new RangeError(`No receipt ${seq}: the log holds ${this.log.length}`);
+    }
+    return this.tree.proof(seq);
+  }
+
+  entries(): readonly Receipt[] {
+    return this.log;
+  }
+
+  export(): string {
+    return this.log.map((receipt) => canonicalJson(receipt)).join('\n') + (this.log.length > 0 ? '\n' : '');
+  }
+}
+
+/** A new, empty receipt log. */
+export function createReceiptLog(): ReceiptLog {
+  return new MemoryReceiptLog();
+}
+
+export type VerifyResult =
+  | { readonly valid: true; readonly count: number; readonly root: string }
+  | { readonly valid: false; readonly seq: number; readonly line: number; readonly reason: string };
+
+/**
+ * Checks exported receipts line by line — JSON, sequence, chain link and hash — and names the first
+ * bad one. Never throws. Blank lines are ignored; `line` is 1-based in the input.
+ */
+export function verifyReceipts(lines: string | Iterable<string>): VerifyResult {
+  const rows = typeof lines === 'string' ? lines.split('\n') : [...lines];
+  const log = new MemoryReceiptLog();
+  let lineNumber = 0;
+  for (const row of rows) {
+    lineNumber++;
+    if (row.trim() === '') continue;
+    const seq = log.size;
+    const fail = (reason: string): VerifyResult => ({ valid: false, seq, line: lineNumber, reason });
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(row);
+    } catch {
+      return fail('not JSON');
+    }
+    if (typeof parsed !== 'object' || parsed === null) return fail('not a receipt object');
+    const receipt = parsed as Partial<Receipt>;
+    if (receipt.seq !== seq)
+      return fail(`seq ${String(receipt.seq)} where ${seq} was expected (a receipt removed or reordered)`);
+    const expectedPrev = seq === 0 ? GENESIS_HASH : log.entries()[seq - 1]!.hash;
+    if (receipt.prevHash !== expectedPrev) return fail('prevHash does not link to the previous receipt');
+    if (!('record' in receipt)) return fail('no record');
+    let rebuilt: Receipt;
+    try {
+      rebuilt = log.append(receipt.record as JsonValue);
+    } catch (error) {
+      return fail(`record cannot be encoded: ${(error as Error).message}`);
+    }
+    if (rebuilt.hash !== receipt.hash) return fail('hash does not match its content');
+  }
+  return { valid: true, count: log.size, root: log.root() };
+}
+
+/**
+ * A log rebuilt from exported JSON lines, after verifying them.
+ * @throws ReceiptVerificationError naming the first bad receipt
+ */
+export function importReceipts(lines: string | Iterable<string>): ReceiptLog {
+  const rows = typeof lines === 'string' ? lines.split('\n') : [...lines];
+  const result = verifyReceipts(rows);
+  if (!result.valid) throw new ReceiptVerificationError(result.seq, `${result.reason} (line ${result.line})`);
+  const log = new MemoryReceiptLog();
+  for (const row of rows) if (row.trim() !== '') log.append((JSON.parse(row) as Receipt).record);
+  return log;
+}

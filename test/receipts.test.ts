@@ -1,0 +1,169 @@
+import fc from 'fast-check';
+import { blake3 as blake3Hex } from 'hash-wasm';
+import { describe, expect, it } from 'vitest';
+import {
+  canonicalJson,
+  createReceiptLog,
+  importReceipts,
+  ReceiptVerificationError,
+  verifyProof,
+  verifyReceipts,
+} from 'rxdaemon';
+
+const bytes = (hex: string): Uint8Array => Uint8Array.from(hex.match(/../g)!.map((h) => parseInt(h, 16)));
+const concat = (...parts: Uint8Array[]): Uint8Array => {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+};
+
+/** The root as DESIGN.md §8 defines it, written independently: pair level by level, promote an odd node. */
+async function independentRoot(leaves: string[]): Promise<string> {
+  if (leaves.length === 0) return blake3Hex(new Uint8Array(0));
+  let level = leaves;
+  while (level.length > 1) {
+    const next: string[] = [];
+    for (let i = 0; i < level.length; i += 2) {
+      next.push(
+        i + 1 < level.length
+          ? await blake3Hex(concat(new Uint8Array([1]), bytes(level[i]!), bytes(level[i + 1]!)))
+          : level[i]!,
+      );
+    }
+    level = next;
+  }
+  return level[0]!;
+}
+
+const flipByte = (hex: string, byte: number): string => {
+  const value = parseInt(hex.slice(2 * byte, 2 * byte + 2), 16) ^ 0x01;
+  return hex.slice(0, 2 * byte) + value.toString(16).padStart(2, '0') + hex.slice(2 * byte + 2);
+};
+
+describe('receipts: hash chain and Merkle tree', () => {
+  it('hashes each receipt as BLAKE3(0x00 ‖ canonical JSON of { seq, prevHash, record }) and chains them', async () => {
+    const log = createReceiptLog();
+    const first = log.append({ b: 2, a: [1, { d: true, c: null }] });
+    const second = log.append('second');
+    expect(first.prevHash).toBe('0'.repeat(64));
+    expect(second.prevHash).toBe(first.hash);
+    const body = '{"prevHash":"' + '0'.repeat(64) + '","record":{"a":[1,{"c":null,"d":true}],"b":2},"seq":0}';
+    expect(first.hash).toBe(await blake3Hex(concat(new Uint8Array([0]), new TextEncoder().encode(body))));
+  });
+
+  it('has the root of an independent computation for every size from 1 to 64, and BLAKE3("") when empty', async () => {
+    expect(createReceiptLog().root()).toBe(await blake3Hex(new Uint8Array(0)));
+    const log = createReceiptLog();
+    const leaves: string[] = [];
+    for (let size = 1; size <= 64; size++) {
+      leaves.push(log.append({ n: size, payload: 'x'.repeat(size) }).hash);
+      expect(log.root(), `size ${size}`).toBe(await independentRoot(leaves));
+    }
+  });
+
+  it('gives every leaf of every size a proof that verifies, and none that survives a flipped byte', () => {
+    const log = createReceiptLog();
+    for (let size = 1; size <= 33; size++) {
+      log.append({ size });
+      for (let seq = 0; seq < size; seq++) {
+        const proof = log.proof(seq);
+        expect(verifyProof(proof), `size ${size}, leaf ${seq}`).toBe(true);
+        if (size !== 33 && seq % 7 !== 0) continue; // the byte flips run on a sample: each costs hashes
+        for (let byte = 0; byte < 32; byte++) {
+          expect(verifyProof({ ...proof, leaf: flipByte(proof.leaf, byte) })).toBe(false);
+          expect(verifyProof({ ...proof, root: flipByte(proof.root, byte) })).toBe(false);
+          proof.siblings.forEach((sibling, i) => {
+            const siblings = proof.siblings.map((s, j) =>
+              j === i ? { ...s, hash: flipByte(s.hash, byte) } : s,
+            );
+            expect(verifyProof({ ...proof, siblings })).toBe(false);
+          });
+        }
+      }
+    }
+  });
+
+  it('rejects a proof whose index, size or sides do not fit', () => {
+    const log = createReceiptLog();
+    for (let i = 0; i < 5; i++) log.append(i);
+    const proof = log.proof(2);
+    expect(verifyProof({ ...proof, index: 3 })).toBe(false);
+    expect(verifyProof({ ...proof, size: 3 })).toBe(false); // another shape; size 8 has the same one
+    expect(
+      verifyProof({
+        ...proof,
+        siblings: proof.siblings.map((s) => ({ ...s, side: s.side === 'left' ? 'right' : 'left' })),
+      }),
+    ).toBe(false);
+    expect(verifyProof({ ...proof, siblings: proof.siblings.slice(1) })).toBe(false);
+  });
+
+  it('exports JSON lines that verify, and names the first receipt removed, reordered or altered', () => {
+    const log = createReceiptLog();
+    for (let i = 0; i < 6; i++) log.append({ run: `op#${i}`, status: i % 2 ? 'failed' : 'succeeded' });
+    const lines = log.export().trimEnd().split('\n');
+    expect(verifyReceipts(lines)).toEqual({ valid: true, count: 6, root: log.root() });
+    expect(verifyReceipts(lines.filter((_, i) => i !== 3))).toMatchObject({ valid: false, seq: 3, line: 4 });
+    expect(verifyReceipts([lines[0]!, lines[2]!, lines[1]!, ...lines.slice(3)])).toMatchObject({
+      valid: false,
+      seq: 1,
+    });
+    const altered = lines.map((line, i) => (i === 3 ? line.replace('failed', 'succeeded') : line));
+    expect(altered[3]).not.toBe(lines[3]);
+    expect(verifyReceipts(altered)).toMatchObject({
+      valid: false,
+      seq: 3,
+      reason: expect.stringMatching(/hash/),
+    });
+    expect(verifyReceipts(['{oops'])).toMatchObject({ valid: false, seq: 0, reason: 'not JSON' });
+    expect(importReceipts(lines).root()).toBe(log.root());
+    expect(() => importReceipts(altered)).toThrow(ReceiptVerificationError);
+  });
+
+  it('canonical JSON sorts keys at every depth and refuses what JSON cannot carry', () => {
+    expect(canonicalJson({ b: { y: 1, x: [3, { q: 1, p: 2 }] }, a: 'é' })).toBe(
+      '{"a":"é","b":{"x":[3,{"p":2,"q":1}],"y":1}}',
+    );
+    expect(canonicalJson({ a: undefined, b: 1 })).toBe('{"b":1}');
+    expect(() => canonicalJson({ n: NaN })).toThrow(TypeError);
+    expect(() => canonicalJson({ n: 1n })).toThrow(TypeError);
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    expect(() => canonicalJson(cycle)).toThrow(/cycle/);
+  });
+
+  it('verifyProof never throws, whatever it is given', () => {
+    const log = createReceiptLog();
+    for (let i = 0; i < 9; i++) log.append(i);
+    const real = log.proof(4);
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.anything(),
+          fc.record({
+            leaf: fc.string(),
+            index: fc.anything(),
+            size: fc.integer(),
+            siblings: fc.anything(),
+            root: fc.string(),
+          }),
+          fc.record({
+            leaf: fc.constant(real.leaf),
+            index: fc.integer({ min: -3, max: 12 }),
+            size: fc.constant(real.size),
+            siblings: fc.array(fc.anything()),
+            root: fc.constant(real.root),
+          }),
+        ),
+        (input) => {
+          expect(typeof verifyProof(input)).toBe('boolean');
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
