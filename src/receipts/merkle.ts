@@ -29,8 +29,8 @@ function splitPoint(n: number): number {
  * amortised one node hash, `root` is O(log n), `proof` O(log² n).
  */
 export class MerkleTree {
-  /** levels[h][i]: the hash of the i-th complete subtree of 2^h leaves. */
-  private readonly levels: Uint8Array[][] = [[]];
+  /** levels[h]: the hashes of the complete subtrees of 2^h leaves, 32 bytes each, back to back. */
+  private readonly levels: DigestList[] = [new DigestList()];
 
   get size(): number {
     return this.levels[0]!.length;
@@ -39,10 +39,10 @@ export class MerkleTree {
   append(leaf: Uint8Array): void {
     let hash = leaf;
     for (let h = 0; ; h++) {
-      const level = (this.levels[h] ??= []);
+      const level = (this.levels[h] ??= new DigestList());
       level.push(hash);
       if (level.length % 2 === 1) return;
-      hash = nodeHash(level[level.length - 2]!, hash);
+      hash = nodeHash(level.get(level.length - 2), hash);
     }
   }
 
@@ -66,7 +66,7 @@ export class MerkleTree {
     };
     walk(0, this.size, index);
     return {
-      leaf: toHex(this.levels[0]![index]!),
+      leaf: toHex(this.levels[0]!.get(index)),
       index,
       size: this.size,
       siblings,
@@ -77,11 +77,34 @@ export class MerkleTree {
   /** The hash of leaves [start, start + size). */
   private subtree(start: number, size: number): Uint8Array {
     if ((size & (size - 1)) === 0 && start % size === 0) {
-      const stored = this.levels[Math.log2(size)]?.[start / size];
-      if (stored) return stored;
+      const level = this.levels[Math.log2(size)];
+      if (level && start / size < level.length) return level.get(start / size);
     }
     const k = splitPoint(size);
     return nodeHash(this.subtree(start, k), this.subtree(start + k, size - k));
+  }
+}
+
+/**
+ * 32-byte digests packed in one growing buffer: a tree of a million leaves keeps two million
+ * digests, and as separate Uint8Arrays each would carry ~3× its size in object overhead for the GC.
+ */
+class DigestList {
+  private bytes = new Uint8Array(32 * 64);
+  length = 0;
+
+  push(digest: Uint8Array): void {
+    if ((this.length + 1) * 32 > this.bytes.length) {
+      const grown = new Uint8Array(this.bytes.length * 2);
+      grown.set(this.bytes);
+      this.bytes = grown;
+    }
+    this.bytes.set(digest, this.length * 32);
+    this.length++;
+  }
+
+  get(index: number): Uint8Array {
+    return this.bytes.subarray(index * 32, index * 32 + 32);
   }
 }
 
