@@ -167,3 +167,50 @@ describe('receipts: hash chain and Merkle tree', () => {
     );
   });
 });
+
+describe('receipts from the daemon and the MI engine', () => {
+  it('appends one receipt per operation run and per MI decision, and the log verifies', async () => {
+    const { createDaemon, runMultipleInstance, threshold, toMIResult } = await import('rxdaemon');
+    const { lastValueFrom } = await import('rxjs');
+    const log = createReceiptLog();
+    const daemon = createDaemon({ receipts: log });
+    daemon.schedule({ id: 'ok', run: () => Promise.resolve(1) });
+    daemon.schedule({ id: 'bad', run: () => Promise.reject(new TypeError('nope')) });
+    daemon.start();
+    await daemon.execute('ok');
+    await daemon.execute('bad');
+    await daemon.stop();
+    await lastValueFrom(
+      runMultipleInstance([1, 2, 3], {
+        taskId: 'quotes',
+        run: (i: number) => Promise.resolve(i),
+        concurrency: 3,
+        completion: threshold(2),
+        receipts: log,
+      }).pipe(toMIResult()),
+    );
+    expect(log.entries().map((r) => r.record)).toEqual([
+      expect.objectContaining({
+        kind: 'operation-run',
+        operationId: 'ok',
+        runId: 'ok#1',
+        status: 'succeeded',
+        error: null,
+      }),
+      expect.objectContaining({
+        kind: 'operation-run',
+        operationId: 'bad',
+        status: 'failed',
+        error: { name: 'TypeError', message: 'nope' },
+      }),
+      expect.objectContaining({
+        kind: 'mi-decision',
+        taskId: 'quotes',
+        status: 'completed',
+        reason: 'threshold',
+      }),
+    ]);
+    expect(verifyReceipts(log.export())).toMatchObject({ valid: true, count: 3, root: log.root() });
+    expect(log.entries().every((_, seq) => verifyProof(log.proof(seq)))).toBe(true);
+  });
+});

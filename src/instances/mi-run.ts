@@ -4,6 +4,7 @@ import { Pool, type PoolSink, type PullIntake } from '../../operators/internal/p
 import type { TaskRun } from '../../operators/internal/task-run.js';
 import { withAttempts } from '../../operators/internal/attempts.js';
 import { BackpressureError, MaxInstancesError, MinInstancesError } from '../errors.js';
+import { errorRecord } from '../receipts/receipt-log.js';
 import { InstanceTable } from './instance-table.js';
 import type { MIDecidedEvent, MIEvent } from './mi-event.js';
 import type { MIReason, MIResult, MIStatus } from './mi-result.js';
@@ -326,6 +327,16 @@ export class MIRun<I, R> implements PoolSink<I, R> {
     this.table?.apply(event); // marks the running ones detached before the snapshot
     if (this.table) Object.assign(result, { instances: this.table.snapshot(), values: this.table.values() });
     this.decidedEmitted = true;
+    this.spec.receipts?.append({
+      kind: 'mi-decision',
+      taskId: this.taskId,
+      caseId: this.caseId,
+      status,
+      reason,
+      counters: { ...counters },
+      at: event.at,
+      cause: errorRecord(cause),
+    });
     this.subscriber.next(event);
     if (this.pool.activeCount === 0) this.end();
   }

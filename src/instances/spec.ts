@@ -2,6 +2,7 @@ import { Observable, type ObservableInput, type SchedulerLike } from 'rxjs';
 import { z } from 'zod';
 import { type BackoffPolicy, backoffPolicySchema, type Rule } from '../../operators/index.js';
 import { functionSchema, parseConfig, schedulerSchema } from '../../operators/internal/config.js';
+import { type ReceiptLog, receiptLogSchema } from '../receipts/receipt-log.js';
 
 /** What an instance's `run` receives on each attempt. */
 export interface InstanceContext {
@@ -57,6 +58,8 @@ export interface MISpec<I, R> {
   readonly scheduler?: SchedulerLike;
   /** Uniform [0, 1) numbers for retry jitter (default `Math.random`). */
   readonly random?: () => number;
+  /** A receipt log: one receipt is appended per decision. */
+  readonly receipts?: ReceiptLog;
 }
 
 const count = z.number().int().min(0);
@@ -86,6 +89,7 @@ const specSchema = z
     abort: observable.optional(),
     scheduler: schedulerSchema.optional(),
     random: functionSchema.optional(),
+    receipts: receiptLogSchema.optional(),
   })
   .refine(
     (s) => s.minInstances === undefined || s.maxInstances === undefined || s.minInstances <= s.maxInstances,

@@ -2,6 +2,7 @@ import { Observable } from 'rxjs';
 import { z } from 'zod';
 import { backoffPolicySchema } from '../../operators/index.js';
 import { functionSchema, parseConfig, schedulerSchema } from '../../operators/internal/config.js';
+import { receiptLogSchema } from '../receipts/receipt-log.js';
 import { triggerConfigSchema, validateTrigger } from '../triggers/trigger-config.js';
 import type { DaemonConfig, Operation } from './types.js';
 
@@ -26,6 +27,7 @@ const daemonSchema = z.object({
     })
     .optional(),
   random: functionSchema.optional(),
+  receipts: receiptLogSchema.optional(),
 });
 
 const operationSchema = z.object({

@@ -11,6 +11,7 @@ import { Pool, type PoolSink } from '../../operators/internal/pool.js';
 import { Queue } from '../../operators/internal/queue.js';
 import type { TaskRun } from '../../operators/internal/task-run.js';
 import { DaemonNotRunningError, DuplicateOperationError, UnknownOperationError } from '../errors.js';
+import { errorRecord } from '../receipts/receipt-log.js';
 import { triggerFrom } from '../triggers/trigger-config.js';
 import type { TriggerFire } from '../triggers/trigger-fire.js';
 import { validateDaemonConfig, validateOperation } from './config.js';
@@ -359,6 +360,18 @@ export class Daemon implements PoolSink<Job, unknown> {
       endedAt,
     };
     if (status === 'cancelled' && this.stopping) this.stopping.cancelled++;
+    this.config.receipts?.append({
+      kind: 'operation-run',
+      daemonId: this.id,
+      operationId: result.operationId,
+      runId: result.runId,
+      status,
+      attempts,
+      enqueuedAt: result.enqueuedAt,
+      startedAt: result.startedAt ?? null,
+      endedAt,
+      error: errorRecord(result.error),
+    });
     this.emit({
       type: `operation:${status}`,
       daemonId: this.id,

@@ -1,5 +1,6 @@
 import type { Observable, ObservableInput, SchedulerLike } from 'rxjs';
 import type { RetryPolicy } from '../instances/spec.js';
+import type { ReceiptLog } from '../receipts/receipt-log.js';
 import type { TriggerConfig, TriggerSources } from '../triggers/trigger-config.js';
 import type { TriggerFire } from '../triggers/trigger-fire.js';
 
@@ -71,6 +72,8 @@ export interface DaemonConfig {
   };
   /** Uniform [0, 1) numbers for retry jitter (default `Math.random`). */
   readonly random?: () => number;
+  /** A receipt log: one receipt is appended per finished run (any status). */
+  readonly receipts?: ReceiptLog;
 }
 
 interface DaemonEventBase {

@@ -18,6 +18,7 @@ export function canonicalJson(value: unknown): string {
 }
 
 /** Characters JSON.stringify would escape (or that need its lone-surrogate handling). */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what JSON must escape
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 function encodeString(text: string): string {

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { EngineError } from '../../operators/errors.js';
 import { leafHash, toHex } from './blake3.js';
 import { canonicalJson, type JsonValue } from './canonical-json.js';
@@ -39,6 +40,22 @@ export class ReceiptVerificationError extends EngineError {
 }
 
 export const GENESIS_HASH = '0'.repeat(64);
+
+/** Anything with `append(record)`: a receipt log given to the daemon or the MI engine. */
+export const receiptLogSchema = z.custom<ReceiptLog>(
+  (value) => typeof (value as { append?: unknown } | null)?.append === 'function',
+  { message: 'must be a receipt log (createReceiptLog())' },
+);
+
+/** An error as a receipt can hold it: its name, code and message, never its stack. */
+export function errorRecord(error: unknown): JsonValue {
+  if (error === undefined) return null;
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return { name: error.name, message: error.message, ...(typeof code === 'string' ? { code } : {}) };
+  }
+  return { message: String(error) };
+}
 
 class MemoryReceiptLog implements ReceiptLog {
   private readonly log: Receipt[] = [];
