@@ -83,3 +83,38 @@ export class DaemonNotRunningError extends EngineError {
     super(`Daemon ${JSON.stringify(daemonId)} is ${state}: call start() first`);
   }
 }
+
+/** An API key was missing where one is required, or did not match any known key. */
+export class AuthError extends EngineError {
+  override readonly code = 'AUTH_FAILED' as const;
+
+  constructor(readonly reason: 'missing' | 'invalid') {
+    super(reason === 'missing' ? 'An API key is required' : 'The API key is not valid');
+  }
+}
+
+/** A caller went over its rate limit; `retryAfterMs` says when a token will be available. */
+export class RateLimitError extends EngineError {
+  override readonly code = 'RATE_LIMITED' as const;
+
+  constructor(
+    readonly key: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(`Rate limit exceeded for ${JSON.stringify(key)}; retry after ${retryAfterMs} ms`);
+  }
+}
+
+/** A value meant as an identifier looks like an injection attempt (or is not an identifier). */
+export class InjectionError extends EngineError {
+  override readonly code = 'INJECTION_DETECTED' as const;
+
+  constructor(
+    readonly value: string,
+    readonly threats: readonly string[],
+  ) {
+    super(
+      `Unsafe identifier ${JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value)}: ${threats.join(', ')}`,
+    );
+  }
+}

@@ -57,7 +57,10 @@ export { toMIResult } from './instances/to-mi-result.js';
 export { fromYawlAttributes } from './instances/yawl-attributes.js';
 export type { YawlMIAttributes, YawlMISpecFields } from './instances/yawl-attributes.js';
 export {
+  AuthError,
   BackpressureError,
+  InjectionError,
+  RateLimitError,
   DaemonNotRunningError,
   DuplicateOperationError,
   MaxInstancesError,
@@ -110,3 +113,15 @@ export {
 } from './receipts/receipt-log.js';
 export type { Receipt, ReceiptLog, VerifyResult } from './receipts/receipt-log.js';
 export { receipts } from './receipts/receipts-operator.js';
+export {
+  API_KEY_PREFIX,
+  createApiKeyAuth,
+  generateApiKey,
+  hashApiKey,
+  verifyApiKey,
+} from './security/api-keys.js';
+export type { ApiKeyAuth, ApiKeyAuthOptions, AuthOutcome } from './security/api-keys.js';
+export { assertSafeIdentifier, detectInjection } from './security/injection.js';
+export type { InjectionReport, Threat, ThreatKind } from './security/injection.js';
+export { createRateLimiter } from './security/rate-limiter.js';
+export type { RateDecision, RateLimiter, RateLimiterOptions } from './security/rate-limiter.js';

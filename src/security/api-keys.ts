@@ -1,0 +1,91 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import { parseConfig } from '../../operators/internal/config.js';
+import { AuthError } from '../errors.js';
+import { blake3, toHex } from '../receipts/blake3.js';
+
+/** Every key starts with this, so a leaked one is recognisable (and greppable by secret scanners). */
+export const API_KEY_PREFIX = 'rxd_';
+const KEY_PATTERN = /^rxd_[A-Za-z0-9_-]{43}$/;
+const HASH_PATTERN = /^[0-9a-f]{64}$/;
+const DOMAIN = 'rxdaemon api key v1:';
+
+/** A new API key: the prefix and 32 random bytes in base64url (43 characters). Store only its hash. */
+export function generateApiKey(): string {
+  return API_KEY_PREFIX + randomBytes(32).toString('base64url');
+}
+
+/** The BLAKE3 hash (lowercase hex) to store for `key`, domain-separated from every other BLAKE3 use here. */
+export function hashApiKey(key: string): string {
+  if (typeof key !== 'string') throw new TypeError('hashApiKey: the key must be a string');
+  return toHex(blake3(DOMAIN + key));
+}
+
+function digestBytes(hex: string): Buffer {
+  return Buffer.from(hex, 'hex');
+}
+
+/**
+ * Whether `key` hashes to `hash`, compared in constant time. `false` — never a throw — for anything
+ * malformed: a non-string, a key without the prefix or of the wrong length, a hash that is not 64
+ * lowercase hex digits.
+ */
+export function verifyApiKey(key: unknown, hash: unknown): boolean {
+  if (typeof key !== 'string' || typeof hash !== 'string') return false;
+  if (!KEY_PATTERN.test(key) || !HASH_PATTERN.test(hash)) return false;
+  return timingSafeEqual(digestBytes(hashApiKey(key)), digestBytes(hash));
+}
+
+export interface ApiKeyAuthOptions {
+  /** Hashes (from `hashApiKey`) of the keys that are let in. */
+  readonly hashes: readonly string[];
+  /** `required`: every call needs a valid key; `optional`: no key is anonymous, a wrong key still fails. */
+  readonly mode?: 'required' | 'optional';
+}
+
+export type AuthOutcome =
+  | { readonly authenticated: true; readonly keyHash: string }
+  | { readonly authenticated: false; readonly keyHash: undefined };
+
+export interface ApiKeyAuth {
+  readonly mode: 'required' | 'optional';
+  /**
+   * Checks a presented key (undefined or '' when none was presented).
+   * @throws AuthError `missing` in required mode without a key, `invalid` for a key that matches none
+   */
+  authenticate(key: string | undefined): AuthOutcome;
+}
+
+const optionsSchema = z.object({
+  hashes: z.array(z.string().regex(HASH_PATTERN, 'must be 64 lowercase hex digits (hashApiKey)')),
+  mode: z.enum(['required', 'optional']).optional(),
+});
+
+/**
+ * API-key authentication against stored hashes. `mode` defaults to `required` when
+ * `NODE_ENV=production` and `optional` otherwise. A key is compared with every stored hash in
+ * constant time, without stopping at a match, so timing tells nothing about which keys exist.
+ *
+ * @throws ConfigError for a hash that is not a `hashApiKey` digest or an unknown mode
+ */
+export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
+  parseConfig('API key auth options', optionsSchema, options);
+  const mode = options.mode ?? (process.env.NODE_ENV === 'production' ? 'required' : 'optional');
+  const stored = options.hashes.map(digestBytes);
+  return {
+    mode,
+    authenticate(key) {
+      if (key === undefined || key === '') {
+        if (mode === 'required') throw new AuthError('missing');
+        return { authenticated: false, keyHash: undefined };
+      }
+      if (typeof key !== 'string' || !KEY_PATTERN.test(key)) throw new AuthError('invalid');
+      const presented = hashApiKey(key);
+      const digest = digestBytes(presented);
+      let matched = false;
+      for (const hash of stored) matched = timingSafeEqual(digest, hash) || matched;
+      if (!matched) throw new AuthError('invalid');
+      return { authenticated: true, keyHash: presented };
+    },
+  };
+}

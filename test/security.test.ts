@@ -1,0 +1,154 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  API_KEY_PREFIX,
+  assertSafeIdentifier,
+  AuthError,
+  ConfigError,
+  createApiKeyAuth,
+  createRateLimiter,
+  detectInjection,
+  generateApiKey,
+  hashApiKey,
+  InjectionError,
+  verifyApiKey,
+} from 'rxdaemon';
+import { virtualClock } from 'rxdaemon/testing';
+import { attacks, identifiers, labels } from './security-corpus.js';
+
+describe('injection detection', () => {
+  it(`flags every one of ${attacks.length} attack strings`, () => {
+    expect(attacks.length).toBeGreaterThanOrEqual(50);
+    const missed = attacks.filter((attack) => detectInjection(attack).safe);
+    expect(missed).toEqual([]);
+  });
+
+  it(`flags none of ${identifiers.length + labels.length} ordinary identifiers and labels`, () => {
+    expect(identifiers.length + labels.length).toBeGreaterThanOrEqual(50);
+    const flagged = [...identifiers, ...labels]
+      .map((value) => ({ value, threats: detectInjection(value).threats.map((t) => `${t.kind}:${t.rule}`) }))
+      .filter((r) => r.threats.length > 0);
+    expect(flagged).toEqual([]);
+    for (const id of identifiers) expect(() => assertSafeIdentifier(id), id).not.toThrow();
+  });
+
+  it('assertSafeIdentifier throws an InjectionError naming the threats', () => {
+    expect(() => assertSafeIdentifier("x'; DROP TABLE users; --")).toThrow(InjectionError);
+    try {
+      assertSafeIdentifier('../../etc/passwd');
+    } catch (error) {
+      expect((error as InjectionError).threats).toEqual(
+        expect.arrayContaining(['path-traversal:dot-dot-segment']),
+      );
+    }
+    expect(() => assertSafeIdentifier('two words')).toThrow(/not-an-identifier/);
+    expect(() => assertSafeIdentifier('')).toThrow(InjectionError);
+    expect(() => assertSafeIdentifier(42)).toThrow(InjectionError);
+  });
+
+  it('detectInjection never throws, whatever it is given', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.anything(), fc.string(), fc.string({ unit: 'binary' })), (value) => {
+        const report = detectInjection(value);
+        expect(typeof report.safe).toBe('boolean');
+      }),
+      { numRuns: 1000 },
+    );
+    expect(
+      detectInjection({
+        toString: () => {
+          throw new Error('x');
+        },
+      }).safe,
+    ).toBe(false);
+  });
+});
+
+describe('API keys', () => {
+  it('generates recognisable keys of 32 random bytes, hashed with BLAKE3', () => {
+    const key = generateApiKey();
+    expect(key.startsWith(API_KEY_PREFIX)).toBe(true);
+    expect(Buffer.from(key.slice(API_KEY_PREFIX.length), 'base64url')).toHaveLength(32);
+    expect(generateApiKey()).not.toBe(key);
+    expect(hashApiKey(key)).toMatch(/^[0-9a-f]{64}$/);
+    expect(verifyApiKey(key, hashApiKey(key))).toBe(true);
+    expect(verifyApiKey(generateApiKey(), hashApiKey(key))).toBe(false);
+  });
+
+  it('verifyApiKey returns false, never throws, for anything malformed', () => {
+    const key = generateApiKey();
+    const hash = hashApiKey(key);
+    expect(verifyApiKey(key.slice(0, -1), hash)).toBe(false);
+    expect(verifyApiKey(key, hash.toUpperCase())).toBe(false);
+    expect(verifyApiKey(key, hash.slice(2))).toBe(false);
+    fc.assert(
+      fc.property(fc.anything(), fc.anything(), (k, h) => {
+        expect(verifyApiKey(k, h)).toBe(false);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('createApiKeyAuth: required mode needs a valid key, optional mode lets anonymous calls in', () => {
+    const key = generateApiKey();
+    const required = createApiKeyAuth({
+      hashes: [hashApiKey(generateApiKey()), hashApiKey(key)],
+      mode: 'required',
+    });
+    expect(required.authenticate(key)).toEqual({ authenticated: true, keyHash: hashApiKey(key) });
+    expect(() => required.authenticate(undefined)).toThrow(AuthError);
+    expect(() => required.authenticate(generateApiKey())).toThrow(/not valid/);
+    const optional = createApiKeyAuth({ hashes: [hashApiKey(key)], mode: 'optional' });
+    expect(optional.authenticate(undefined)).toEqual({ authenticated: false, keyHash: undefined });
+    expect(() => optional.authenticate('rxd_wrong')).toThrow(AuthError);
+    expect(() => createApiKeyAuth({ hashes: ['not-a-hash'] })).toThrow(ConfigError);
+  });
+
+  it('defaults to required under NODE_ENV=production', () => {
+    const previous = process.env.NODE_ENV;
+    try {
+      process.env.NODE_ENV = 'production';
+      expect(createApiKeyAuth({ hashes: [] }).mode).toBe('required');
+      process.env.NODE_ENV = 'development';
+      expect(createApiKeyAuth({ hashes: [] }).mode).toBe('optional');
+    } finally {
+      process.env.NODE_ENV = previous;
+    }
+  });
+});
+
+describe('rate limiter', () => {
+  it('is a token bucket per key on the scheduler clock', () => {
+    const clock = virtualClock('2026-01-01T00:00:00Z');
+    const limiter = createRateLimiter({ capacity: 2, refillPerSecond: 4, scheduler: clock });
+    expect(limiter.take('a')).toEqual({ allowed: true, remaining: 1, retryAfterMs: 0 });
+    expect(limiter.take('a')).toEqual({ allowed: true, remaining: 0, retryAfterMs: 0 });
+    expect(limiter.take('a')).toEqual({ allowed: false, remaining: 0, retryAfterMs: 250 });
+    expect(limiter.take('b').allowed).toBe(true); // keys do not share a bucket
+    clock.advanceBy(250);
+    expect(limiter.take('a')).toEqual({ allowed: true, remaining: 0, retryAfterMs: 0 });
+  });
+
+  it('forgets idle keys, so memory stays bounded by the active ones', () => {
+    const clock = virtualClock('2026-01-01T00:00:00Z');
+    const limiter = createRateLimiter({
+      capacity: 5,
+      refillPerSecond: 10,
+      scheduler: clock,
+      maxKeys: 10_000,
+    });
+    for (let i = 0; i < 5000; i++) limiter.take(`client-${i}`);
+    clock.advanceBy(1000); // every bucket refills: idle keys are indistinguishable from new ones
+    for (let i = 0; i < 2048; i++) limiter.take('busy');
+    expect(limiter.size).toBeLessThan(10);
+    const capped = createRateLimiter({ capacity: 5, refillPerSecond: 10, scheduler: clock, maxKeys: 100 });
+    for (let i = 0; i < 1000; i++) capped.take(`burst-${i}`);
+    expect(capped.size).toBe(100);
+  });
+
+  it('rejects bad options', () => {
+    expect(() => createRateLimiter({ capacity: 0, refillPerSecond: 0 })).toThrow(
+      /capacity.*refillPerSecond/s,
+    );
+  });
+});
