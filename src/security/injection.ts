@@ -34,7 +34,11 @@ const RULES: readonly (Threat & { readonly pattern: RegExp })[] = [
       /;\s*(select|insert|update|delete|drop|alter|create|truncate|exec|execute|grant|shutdown|declare)\b/i,
   },
   { kind: 'sql', rule: 'union-select', pattern: /\bunion\b(\s+|\/\*.*?\*\/)+(all\s+)?select\b/i },
-  { kind: 'sql', rule: 'select-list-from', pattern: /\bselect\s+(\*|distinct\b|top\s+\d|null\b|@@|[\w.]+\s*,|[\w.]+\s*\()[^]*\bfrom\b/i },
+  {
+    kind: 'sql',
+    rule: 'select-list-from',
+    pattern: /\bselect\s+(\*|distinct\b|top\s+\d|null\b|@@|[\w.]+\s*,|[\w.]+\s*\()[^]*\bfrom\b/i,
+  },
   { kind: 'sql', rule: 'select-from-where', pattern: /\bselect\s+[\w.]+\s+from\s+[\w.`"[\]]+\s+where\b/i },
   {
     kind: 'sql',
