@@ -125,3 +125,8 @@ export { assertSafeIdentifier, detectInjection } from './security/injection.js';
 export type { InjectionReport, Threat, ThreatKind } from './security/injection.js';
 export { createRateLimiter } from './security/rate-limiter.js';
 export type { RateDecision, RateLimiter, RateLimiterOptions } from './security/rate-limiter.js';
+export { compileWorkflow } from './yawl/definition.js';
+export type { FlowDefinition, Net, Routing, TaskDefinition, WorkflowDefinition } from './yawl/definition.js';
+export type { CancelReason, TaskState, YawlEngine, YawlEvent } from './yawl/engine.js';
+export { createMemoryYawlEngine, MemoryYawlEngine, YawlError } from './yawl/memory-engine.js';
+export type { MemoryEngineOptions } from './yawl/memory-engine.js';

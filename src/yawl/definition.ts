@@ -1,0 +1,222 @@
+import { z } from 'zod';
+import { ConfigError } from '../../operators/errors.js';
+import { fromYawlAttributes } from '../instances/yawl-attributes.js';
+import { assertSafeIdentifier } from '../security/injection.js';
+
+/** How a task combines its incoming branches (join) or chooses its outgoing ones (split). */
+export type Routing = 'and' | 'xor';
+
+/** An outgoing flow; on an XOR split the first whose `when` matches the completion data is taken. */
+export interface FlowDefinition {
+  readonly to: string;
+  /** Taken when the completion data has `path` equal to `equals`; a flow without `when` is the default. */
+  readonly when?: { readonly path: string; readonly equals: string | number | boolean | null };
+}
+
+export interface TaskDefinition {
+  readonly id: string;
+  readonly join?: Routing;
+  readonly split?: Routing;
+  /** Where tokens go when it completes: condition ids, or task ids (an implicit condition between). */
+  readonly flows: readonly FlowDefinition[];
+  /** YAWL remove set: tasks withdrawn/cancelled and conditions emptied when this task completes. */
+  readonly cancels?: readonly string[];
+  /** A multiple-instance task's attributes. */
+  readonly mi?: {
+    readonly minimum: number;
+    readonly maximum: number;
+    readonly threshold?: number;
+    readonly creationMode?: 'static' | 'dynamic';
+  };
+}
+
+export interface WorkflowDefinition {
+  readonly id: string;
+  /** Conditions (places) besides the implicit ones between two tasks; the input and output are here. */
+  readonly conditions: readonly { readonly id: string; readonly flows?: readonly string[] }[];
+  readonly input: string;
+  readonly output: string;
+  readonly tasks: readonly TaskDefinition[];
+}
+
+const identifier = z.string().min(1);
+const schema = z.object({
+  id: identifier,
+  input: identifier,
+  output: identifier,
+  conditions: z.array(z.object({ id: identifier, flows: z.array(identifier).optional() })),
+  tasks: z
+    .array(
+      z.object({
+        id: identifier,
+        join: z.enum(['and', 'xor']).optional(),
+        split: z.enum(['and', 'xor']).optional(),
+        flows: z.array(
+          z.object({
+            to: identifier,
+            when: z
+              .object({
+                path: z.string().min(1),
+                equals: z.union([z.string(), z.number(), z.boolean(), z.null()]),
+              })
+              .optional(),
+          }),
+        ),
+        cancels: z.array(identifier).optional(),
+        mi: z
+          .object({
+            minimum: z.number(),
+            maximum: z.number(),
+            threshold: z.number().optional(),
+            creationMode: z.enum(['static', 'dynamic']).optional(),
+          })
+          .optional(),
+      }),
+    )
+    .min(1),
+});
+
+/** A validated net: every element, arc and set resolved. */
+export interface Net {
+  readonly definition: WorkflowDefinition;
+  readonly tasks: ReadonlyMap<string, TaskDefinition>;
+  /** Preset and postset of every task, as condition ids (implicit ones named `from→to`). */
+  readonly preset: ReadonlyMap<string, readonly string[]>;
+  readonly postset: ReadonlyMap<
+    string,
+    readonly { readonly condition: string; readonly flow: FlowDefinition }[]
+  >;
+  /** For each condition, the tasks it feeds. */
+  readonly consumers: ReadonlyMap<string, readonly string[]>;
+}
+
+/**
+ * Validates a workflow definition and resolves it into a net.
+ * @throws ConfigError naming every problem: bad shape, unsafe or duplicate ids, unknown elements,
+ * elements off every path from input to output, inconsistent MI attributes
+ */
+export function compileWorkflow(definition: WorkflowDefinition): Net {
+  const parsed = schema.safeParse(definition);
+  const subject = `workflow ${JSON.stringify((definition as { id?: unknown })?.id ?? '?')}`;
+  if (!parsed.success) {
+    const fields = parsed.error.issues.map((i) => i.path.join('.') || '(root)');
+    throw new ConfigError(
+      subject,
+      [...new Set(fields)],
+      parsed.error.issues.map((i, n) => `${fields[n]}: ${i.message}`),
+    );
+  }
+  const problems: [string, string][] = [];
+  const problem = (field: string, detail: string) => problems.push([field, detail]);
+  const ids = [
+    definition.id,
+    ...definition.conditions.map((c) => c.id),
+    ...definition.tasks.map((t) => t.id),
+  ];
+  for (const id of ids) {
+    try {
+      assertSafeIdentifier(id);
+    } catch (error) {
+      problem('id', (error as Error).message);
+    }
+  }
+  const conditionIds = new Set(definition.conditions.map((c) => c.id));
+  const tasks = new Map(definition.tasks.map((t) => [t.id, t]));
+  const seen = new Set<string>();
+  for (const id of ids.slice(1)) {
+    if (seen.has(id)) problem('id', `${id} is defined twice`);
+    seen.add(id);
+  }
+  if (!conditionIds.has(definition.input))
+    problem('input', `input condition ${definition.input} is not among the conditions`);
+  if (!conditionIds.has(definition.output))
+    problem('output', `output condition ${definition.output} is not among the conditions`);
+
+  const preset = new Map<string, string[]>(definition.tasks.map((t) => [t.id, []]));
+  const postset = new Map<string, { condition: string; flow: FlowDefinition }[]>(
+    definition.tasks.map((t) => [t.id, []]),
+  );
+  const consumers = new Map<string, string[]>([...conditionIds].map((c) => [c, []]));
+  for (const condition of definition.conditions) {
+    for (const to of condition.flows ?? []) {
+      if (!tasks.has(to))
+        problem('conditions', `condition ${condition.id} flows to ${to}, which is not a task`);
+      else {
+        consumers.get(condition.id)!.push(to);
+        preset.get(to)!.push(condition.id);
+      }
+    }
+  }
+  for (const task of definition.tasks) {
+    for (const flow of task.flows) {
+      if (conditionIds.has(flow.to)) postset.get(task.id)!.push({ condition: flow.to, flow });
+      else if (tasks.has(flow.to)) {
+        const implicit = `${task.id}→${flow.to}`;
+        consumers.set(implicit, [flow.to]);
+        postset.get(task.id)!.push({ condition: implicit, flow });
+        preset.get(flow.to)!.push(implicit);
+      } else problem(`tasks.${task.id}.flows`, `task ${task.id} flows to unknown element ${flow.to}`);
+    }
+    for (const target of task.cancels ?? []) {
+      if (!tasks.has(target) && !conditionIds.has(target)) {
+        problem(`tasks.${task.id}.cancels`, `task ${task.id} cancels unknown element ${target}`);
+      }
+    }
+    if (task.mi) {
+      try {
+        fromYawlAttributes(task.mi);
+      } catch (error) {
+        problem(`tasks.${task.id}.mi`, `task ${task.id}: ${(error as Error).message}`);
+      }
+    }
+    if (task.flows.length === 0) problem(`tasks.${task.id}.flows`, `task ${task.id} has no outgoing flow`);
+  }
+  if (consumers.get(definition.output)?.length)
+    problem('output', `output condition ${definition.output} must not flow anywhere`);
+  if (problems.length === 0) checkPaths(definition, preset, postset, consumers, problem);
+  if (problems.length > 0) {
+    throw new ConfigError(
+      subject,
+      [...new Set(problems.map(([f]) => f))],
+      problems.map(([, d]) => d),
+    );
+  }
+  return { definition, tasks, preset, postset, consumers };
+}
+
+/** Every element must lie on a path from the input condition to the output condition. */
+function checkPaths(
+  definition: WorkflowDefinition,
+  preset: Map<string, string[]>,
+  postset: Map<string, { condition: string }[]>,
+  consumers: Map<string, string[]>,
+  problem: (field: string, detail: string) => void,
+): void {
+  const forward = new Set<string>();
+  const visit = (node: string): void => {
+    if (forward.has(node)) return;
+    forward.add(node);
+    for (const task of consumers.get(node) ?? []) visit(task);
+    for (const { condition } of postset.get(node) ?? []) visit(condition);
+  };
+  visit(definition.input);
+  const producers = new Map<string, string[]>();
+  for (const [task, outs] of postset)
+    for (const { condition } of outs) producers.set(condition, [...(producers.get(condition) ?? []), task]);
+  const backward = new Set<string>();
+  const back = (node: string): void => {
+    if (backward.has(node)) return;
+    backward.add(node);
+    for (const task of producers.get(node) ?? []) back(task);
+    for (const condition of preset.get(node) ?? []) back(condition);
+  };
+  back(definition.output);
+  if (!forward.has(definition.output))
+    problem('output', `no path from ${definition.input} to ${definition.output}`);
+  for (const task of definition.tasks) {
+    if (!forward.has(task.id))
+      problem(`tasks.${task.id}`, `task ${task.id} cannot be reached from ${definition.input}`);
+    else if (!backward.has(task.id))
+      problem(`tasks.${task.id}`, `task ${task.id} has no path to ${definition.output}`);
+  }
+}

@@ -1,0 +1,50 @@
+import type { Observable } from 'rxjs';
+import type { JsonValue } from '../receipts/canonical-json.js';
+import type { WorkflowDefinition } from './definition.js';
+
+export type TaskState = 'enabled' | 'started' | 'failed';
+
+/** Why a task was cancelled. `withdrawn`: it lost its enabling token (a deferred choice went another way). */
+export type CancelReason =
+  'withdrawn' | 'cancelled' | 'cancellation-set' | 'case-completed' | 'case-cancelled';
+
+interface CaseEventBase {
+  readonly caseId: string;
+  readonly workflowId: string;
+  /** Scheduler time. */
+  readonly at: number;
+}
+
+export type YawlEvent =
+  | (CaseEventBase & { readonly type: 'case:created'; readonly data: JsonValue })
+  | (CaseEventBase & { readonly type: 'case:completed' | 'case:cancelled' })
+  | (CaseEventBase & { readonly type: 'task:enabled' | 'task:started'; readonly taskId: string })
+  | (CaseEventBase & { readonly type: 'task:completed'; readonly taskId: string; readonly data: JsonValue })
+  | (CaseEventBase & { readonly type: 'task:failed'; readonly taskId: string; readonly error: unknown })
+  | (CaseEventBase & {
+      readonly type: 'task:cancelled';
+      readonly taskId: string;
+      readonly reason: CancelReason;
+    });
+
+/**
+ * The port the bridge drives: a YAWL engine as commands and an event stream. The in-memory engine
+ * implements it; another engine can, through an adapter, without the bridge changing.
+ *
+ * `enableTask` starts a work item the engine has enabled (YAWL's check-out): it takes the task's
+ * tokens, which withdraws the other tasks of a deferred choice; on a failed task it starts it again.
+ */
+export interface YawlEngine {
+  readonly events: Observable<YawlEvent>;
+  /** The definitions this engine runs, by id. */
+  workflow(workflowId: string): WorkflowDefinition | undefined;
+  createCase(workflowId: string, data?: JsonValue, caseId?: string): string;
+  enableTask(caseId: string, taskId: string): void;
+  completeTask(caseId: string, taskId: string, data?: JsonValue): void;
+  failTask(caseId: string, taskId: string, error?: unknown): void;
+  cancelTask(caseId: string, taskId: string): void;
+  cancelCase(caseId: string): void;
+  /** Tasks of the case by state (the running and the waiting ones). */
+  tasks(caseId: string): ReadonlyMap<string, TaskState>;
+  caseStatus(caseId: string): 'running' | 'completed' | 'cancelled' | undefined;
+}

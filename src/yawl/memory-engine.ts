@@ -1,0 +1,230 @@
+import { asyncScheduler, type Observable, type SchedulerLike, Subject } from 'rxjs';
+import { EngineError } from '../../operators/errors.js';
+import type { JsonValue } from '../receipts/canonical-json.js';
+import { assertSafeIdentifier } from '../security/injection.js';
+import { compileWorkflow, type FlowDefinition, type Net, type WorkflowDefinition } from './definition.js';
+import type { CancelReason, TaskState, YawlEngine, YawlEvent } from './engine.js';
+
+/** A command the engine cannot carry out: unknown case or workflow, a task in the wrong state, … */
+export class YawlError extends EngineError {
+  override readonly code = 'YAWL_INVALID_COMMAND' as const;
+}
+
+interface Case {
+  readonly id: string;
+  readonly net: Net;
+  readonly marking: Map<string, number>;
+  readonly tasks: Map<string, TaskState>;
+  status: 'running' | 'completed' | 'cancelled';
+}
+
+export interface MemoryEngineOptions {
+  readonly workflows: readonly WorkflowDefinition[];
+  readonly scheduler?: SchedulerLike;
+}
+
+/**
+ * A small, real YAWL net engine in memory: the token game over conditions and tasks with AND/XOR
+ * joins and splits, cancellation (remove) sets, deferred choice and MI task attributes.
+ *
+ * @throws ConfigError naming every problem of every definition; none is registered then
+ */
+export function createMemoryYawlEngine(options: MemoryEngineOptions): MemoryYawlEngine {
+  const nets = new Map<string, Net>();
+  for (const definition of options.workflows) {
+    const net = compileWorkflow(definition);
+    if (nets.has(definition.id)) throw new YawlError(`Workflow ${definition.id} is defined twice`);
+    nets.set(definition.id, net);
+  }
+  return new MemoryYawlEngine(nets, options.scheduler ?? asyncScheduler);
+}
+
+export class MemoryYawlEngine implements YawlEngine {
+  readonly events: Observable<YawlEvent>;
+  private readonly subject = new Subject<YawlEvent>();
+  private readonly cases = new Map<string, Case>();
+  private counter = 0;
+
+  constructor(
+    private readonly nets: ReadonlyMap<string, Net>,
+    private readonly scheduler: SchedulerLike,
+  ) {
+    this.events = this.subject.asObservable();
+  }
+
+  workflow(workflowId: string): WorkflowDefinition | undefined {
+    return this.nets.get(workflowId)?.definition;
+  }
+
+  createCase(workflowId: string, data: JsonValue = null, caseId?: string): string {
+    assertSafeIdentifier(workflowId);
+    const net = this.nets.get(workflowId);
+    if (!net) throw new YawlError(`No workflow ${workflowId}`);
+    const id = caseId ?? `${workflowId}-${++this.counter}`;
+    assertSafeIdentifier(id);
+    if (this.cases.has(id)) throw new YawlError(`Case ${id} exists already`);
+    const state: Case = {
+      id,
+      net,
+      marking: new Map([[net.definition.input, 1]]),
+      tasks: new Map(),
+      status: 'running',
+    };
+    this.cases.set(id, state);
+    this.emit(state, { type: 'case:created', data });
+    this.update(state);
+    return id;
+  }
+
+  enableTask(caseId: string, taskId: string): void {
+    const state = this.running(caseId);
+    const current = this.taskIn(state, taskId, ['enabled', 'failed']);
+    if (current === 'enabled') this.consume(state, taskId);
+    state.tasks.set(taskId, 'started');
+    this.emit(state, { type: 'task:started', taskId });
+    this.update(state);
+  }
+
+  completeTask(caseId: string, taskId: string, data: JsonValue = null): void {
+    const state = this.running(caseId);
+    this.taskIn(state, taskId, ['started']);
+    const task = state.net.tasks.get(taskId)!;
+    const outputs = state.net.postset.get(taskId)!;
+    const chosen = task.split === 'and' ? outputs : [this.route(outputs, data, taskId)];
+    state.tasks.delete(taskId);
+    for (const { condition } of chosen) state.marking.set(condition, (state.marking.get(condition) ?? 0) + 1);
+    this.emit(state, { type: 'task:completed', taskId, data });
+    for (const target of task.cancels ?? []) {
+      if (state.tasks.has(target)) this.drop(state, target, 'cancellation-set');
+      else state.marking.delete(target);
+    }
+    this.update(state);
+  }
+
+  failTask(caseId: string, taskId: string, error?: unknown): void {
+    const state = this.running(caseId);
+    this.taskIn(state, taskId, ['started']);
+    state.tasks.set(taskId, 'failed');
+    this.emit(state, { type: 'task:failed', taskId, error });
+  }
+
+  /** Cancels a task; an enabled one takes its tokens with it, so its branch ends here. */
+  cancelTask(caseId: string, taskId: string): void {
+    const state = this.running(caseId);
+    if (this.taskIn(state, taskId, ['enabled', 'started', 'failed']) === 'enabled')
+      this.consume(state, taskId);
+    this.drop(state, taskId, 'cancelled');
+    this.update(state);
+  }
+
+  cancelCase(caseId: string): void {
+    const state = this.running(caseId);
+    for (const taskId of [...state.tasks.keys()]) this.drop(state, taskId, 'case-cancelled');
+    state.status = 'cancelled';
+    state.marking.clear();
+    this.emit(state, { type: 'case:cancelled' });
+  }
+
+  tasks(caseId: string): ReadonlyMap<string, TaskState> {
+    return new Map(this.cases.get(caseId)?.tasks ?? []);
+  }
+
+  caseStatus(caseId: string): 'running' | 'completed' | 'cancelled' | undefined {
+    return this.cases.get(caseId)?.status;
+  }
+
+  /** Takes one token from each preset condition (AND join) or from the first marked one (XOR join). */
+  private consume(state: Case, taskId: string): void {
+    const task = state.net.tasks.get(taskId)!;
+    const marked = state.net.preset.get(taskId)!.filter((c) => (state.marking.get(c) ?? 0) > 0);
+    for (const condition of task.join === 'and' ? marked : marked.slice(0, 1)) {
+      const tokens = state.marking.get(condition)! - 1;
+      if (tokens === 0) state.marking.delete(condition);
+      else state.marking.set(condition, tokens);
+    }
+  }
+
+  /** An XOR split's branch: the first flow whose `when` holds for `data`, else the default flow. */
+  private route(
+    outputs: readonly { condition: string; flow: FlowDefinition }[],
+    data: JsonValue,
+    taskId: string,
+  ): { condition: string; flow: FlowDefinition } {
+    const matches = outputs.find(
+      ({ flow }) => flow.when !== undefined && valueAt(data, flow.when.path) === flow.when.equals,
+    );
+    const chosen = matches ?? outputs.find(({ flow }) => flow.when === undefined);
+    if (!chosen)
+      throw new YawlError(
+        `Task ${taskId}: no XOR branch matches the completion data and there is no default`,
+      );
+    return chosen;
+  }
+
+  /** Enables what the marking now enables, withdraws what it no longer does, and ends the case at its output. */
+  private update(state: Case): void {
+    const { net } = state;
+    if ((state.marking.get(net.definition.output) ?? 0) > 0) {
+      for (const taskId of [...state.tasks.keys()]) this.drop(state, taskId, 'case-completed');
+      state.status = 'completed';
+      this.emit(state, { type: 'case:completed' });
+      return;
+    }
+    for (const [taskId, task] of net.tasks) {
+      const preset = net.preset.get(taskId)!;
+      const marked = (c: string) => (state.marking.get(c) ?? 0) > 0;
+      const enabled = task.join === 'and' ? preset.every(marked) : preset.some(marked);
+      const current = state.tasks.get(taskId);
+      if (enabled && current === undefined) {
+        state.tasks.set(taskId, 'enabled');
+        this.emit(state, { type: 'task:enabled', taskId });
+      } else if (!enabled && current === 'enabled') {
+        this.drop(state, taskId, 'withdrawn');
+      }
+    }
+  }
+
+  private drop(state: Case, taskId: string, reason: CancelReason): void {
+    state.tasks.delete(taskId);
+    this.emit(state, { type: 'task:cancelled', taskId, reason });
+  }
+
+  private running(caseId: string): Case {
+    const state = this.cases.get(caseId);
+    if (!state) throw new YawlError(`No case ${caseId}`);
+    if (state.status !== 'running') throw new YawlError(`Case ${caseId} is ${state.status}`);
+    return state;
+  }
+
+  private taskIn(state: Case, taskId: string, allowed: readonly TaskState[]): TaskState {
+    if (!state.net.tasks.has(taskId))
+      throw new YawlError(`Workflow ${state.net.definition.id} has no task ${taskId}`);
+    const current = state.tasks.get(taskId);
+    if (current === undefined || !allowed.includes(current)) {
+      throw new YawlError(
+        `Task ${taskId} of case ${state.id} is ${current ?? 'not enabled'}, not ${allowed.join(' or ')}`,
+      );
+    }
+    return current;
+  }
+
+  private emit(state: Case, event: DistributiveOmit<YawlEvent, 'caseId' | 'workflowId' | 'at'>): void {
+    this.subject.next({
+      ...event,
+      caseId: state.id,
+      workflowId: state.net.definition.id,
+      at: this.scheduler.now(),
+    } as YawlEvent);
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+function valueAt(data: JsonValue, path: string): unknown {
+  let value: unknown = data;
+  for (const key of path.split('.')) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}

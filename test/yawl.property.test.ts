@@ -1,0 +1,95 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  createMemoryYawlEngine,
+  type TaskDefinition,
+  type WorkflowDefinition,
+  type YawlEvent,
+} from 'rxdaemon';
+import { testScheduler } from 'rxdaemon/testing';
+
+/** A structured (hence sound) net: tasks composed in sequence, AND blocks and XOR blocks. */
+type Block = { kind: 'task' } | { kind: 'seq'; parts: Block[] } | { kind: 'and' | 'xor'; branches: Block[] };
+
+const block: fc.Arbitrary<Block> = fc.letrec<{ block: Block }>((tie) => ({
+  block: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    fc.constant<Block>({ kind: 'task' }),
+    fc.record({
+      kind: fc.constant<'seq'>('seq'),
+      parts: fc.array(tie('block'), { minLength: 2, maxLength: 3 }),
+    }),
+    fc.record({
+      kind: fc.constantFrom<'and' | 'xor'>('and', 'xor'),
+      branches: fc.array(tie('block'), { minLength: 2, maxLength: 3 }),
+    }),
+  ),
+})).block;
+
+/** Compiles a block into tasks; returns the id of its first task. */
+function build(b: Block, next: string, tasks: TaskDefinition[], ids: { n: number }): string {
+  switch (b.kind) {
+    case 'task': {
+      const id = `t${ids.n++}`;
+      tasks.push({ id, flows: [{ to: next }] });
+      return id;
+    }
+    case 'seq':
+      return b.parts.reduceRight((after, part) => build(part, after, tasks, ids), next);
+    case 'and':
+    case 'xor': {
+      const n = ids.n++;
+      const join = `${b.kind}-join-${n}`;
+      tasks.push({ id: join, join: b.kind, flows: [{ to: next }] });
+      const starts = b.branches.map((branch) => build(branch, join, tasks, ids));
+      const split = `${b.kind}-split-${n}`;
+      tasks.push({
+        id: split,
+        split: b.kind,
+        flows: starts.map((to, i) =>
+          b.kind === 'xor' && i < starts.length - 1 ? { to, when: { path: 'route', equals: i } } : { to },
+        ),
+      });
+      return split;
+    }
+  }
+}
+
+function definitionOf(b: Block): WorkflowDefinition {
+  const tasks: TaskDefinition[] = [];
+  const first = build(b, 'end', tasks, { n: 0 });
+  return {
+    id: 'random',
+    input: 'start',
+    output: 'end',
+    conditions: [{ id: 'start', flows: [first] }, { id: 'end' }],
+    tasks,
+  };
+}
+
+describe('memory YAWL engine properties', () => {
+  it('a case of a random AND/XOR net without failures reaches the output and leaves no task behind', () => {
+    fc.assert(
+      fc.property(block, fc.infiniteStream(fc.nat()), (net, choices) => {
+        const engine = createMemoryYawlEngine({ workflows: [definitionOf(net)], scheduler: testScheduler() });
+        const events: YawlEvent[] = [];
+        engine.events.subscribe((e) => events.push(e));
+        const caseId = engine.createCase('random');
+        for (let steps = 0; engine.caseStatus(caseId) === 'running' && steps < 1000; steps++) {
+          const enabled = [...engine.tasks(caseId)]
+            .filter(([, state]) => state === 'enabled')
+            .map(([id]) => id);
+          expect(enabled.length).toBeGreaterThan(0); // never stuck
+          const pick = enabled[choices.next().value % enabled.length]!;
+          engine.enableTask(caseId, pick);
+          engine.completeTask(caseId, pick, { route: choices.next().value % 3 });
+        }
+        expect(engine.caseStatus(caseId)).toBe('completed');
+        expect(engine.tasks(caseId).size).toBe(0);
+        expect(events.at(-1)).toMatchObject({ type: 'case:completed' });
+        expect(events.some((e) => e.type === 'task:cancelled')).toBe(false);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
