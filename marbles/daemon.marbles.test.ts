@@ -84,4 +84,18 @@ describe('daemon overlap policies (virtual time)', () => {
       'daemon:stopped',
     ]);
   });
+
+  it('run() is the same run as a cold Observable: unsubscribing cancels it, queued or running', () => {
+    marbleScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const task = cold('-----x|');
+      const daemon = createDaemon({ maxConcurrent: 1 });
+      daemon.schedule({ id: 'job', run: () => task, overlap: 'queue' });
+      daemon.start();
+      const status = map((r: { status: string }) => r.status);
+      expectObservable(daemon.run('job').pipe(status), '^--!').toBe('---'); // cancelled while running
+      expectObservable(daemon.run('job').pipe(status), '^-!').toBe('--'); // given up while queued: never runs
+      expectObservable(daemon.run('job').pipe(status)).toBe('---------(s|)', { s: 'succeeded' }); // 3 → 9
+      expectSubscriptions(task.subscriptions).toBe(['^--!', '---^-----!']);
+    });
+  });
 });

@@ -46,6 +46,10 @@ interface Job {
   readonly enqueuedAt: number;
   startedAt: number | undefined;
   resolve: ((result: OperationResult) => void) | undefined;
+  /** Its index in the pool once admitted (for cancelling it), or -1. */
+  poolIndex: number;
+  /** Set when its result has been reported. */
+  settled: boolean;
 }
 
 /** A stop in progress. */
@@ -157,6 +161,24 @@ export class Daemon implements PoolSink<Job, unknown> {
     ) as Promise<OperationResult<R>>;
   }
 
+  /**
+   * The same run as `execute`, as a cold Observable: subscribing dispatches it, the result is emitted
+   * (synchronously when the operation is, so it composes in virtual time), and unsubscribing before
+   * the result cancels the run — its signal aborted, or its place in a queue given up.
+   */
+  run<R = unknown>(operationId: string, payload?: unknown): Observable<OperationResult<R>> {
+    return new Observable<OperationResult<R>>((subscriber) => {
+      if (this.phase !== 'running') return subscriber.error(new DaemonNotRunningError(this.id, this.phase));
+      const entry = this.operations.get(operationId);
+      if (!entry) return subscriber.error(new UnknownOperationError(operationId));
+      const job = this.dispatch(entry, payload, undefined, (result) => {
+        subscriber.next(result as OperationResult<R>);
+        subscriber.complete();
+      });
+      return () => this.cancelJob(job);
+    });
+  }
+
   /** Starts the pool and every trigger. Idempotent while running. */
   start(): void {
     if (this.phase === 'running') return;
@@ -221,7 +243,9 @@ export class Daemon implements PoolSink<Job, unknown> {
 
   // PoolSink
 
-  admitted(): void {}
+  admitted(index: number, job: Job): void {
+    job.poolIndex = index;
+  }
 
   started(run: TaskRun<Job, unknown>): void {
     const job = run.input;
@@ -256,17 +280,9 @@ export class Daemon implements PoolSink<Job, unknown> {
     payload: unknown,
     trigger: TriggerFire | undefined,
     resolve?: (r: OperationResult) => void,
-  ): void {
-    const at = this.scheduler.now();
-    const job: Job = {
-      entry,
-      runId: `${entry.operation.id}#${++this.runs}`,
-      payload,
-      trigger,
-      enqueuedAt: at,
-      startedAt: undefined,
-      resolve,
-    };
+  ): Job {
+    const job = this.newJob(entry, payload, trigger, resolve);
+    const at = job.enqueuedAt;
     this.emit({
       type: 'operation:enqueued',
       daemonId: this.id,
@@ -276,9 +292,36 @@ export class Daemon implements PoolSink<Job, unknown> {
       trigger,
     });
     const overlap = entry.operation.overlap ?? 'skip';
-    if (entry.active > 0 && overlap === 'skip') return this.report(job, 'skipped', undefined, undefined, 0);
-    if (entry.active > 0 && overlap === 'queue') return (entry.backlog ??= new Queue<Job>()).push(job);
-    this.admit(job);
+    if (entry.active > 0 && overlap === 'skip') this.report(job, 'skipped', undefined, undefined, 0);
+    else if (entry.active > 0 && overlap === 'queue') (entry.backlog ??= new Queue<Job>()).push(job);
+    else this.admit(job);
+    return job;
+  }
+
+  private newJob(
+    entry: Entry,
+    payload: unknown,
+    trigger: TriggerFire | undefined,
+    resolve: ((r: OperationResult) => void) | undefined,
+  ): Job {
+    return {
+      entry,
+      runId: `${entry.operation.id}#${++this.runs}`,
+      payload,
+      trigger,
+      enqueuedAt: this.scheduler.now(),
+      startedAt: undefined,
+      resolve,
+      poolIndex: -1,
+      settled: false,
+    };
+  }
+
+  /** Gives up a run: torn down if admitted, reported cancelled (and skipped later) if still in a backlog. */
+  private cancelJob(job: Job): void {
+    if (job.settled) return;
+    if (job.poolIndex >= 0) this.pool?.cancel(job.poolIndex);
+    else this.report(job, 'cancelled', undefined, undefined, 0);
   }
 
   private admit(job: Job): void {
@@ -334,8 +377,9 @@ export class Daemon implements PoolSink<Job, unknown> {
     entry.active--;
     this.report(job, status, value, error, attempts);
     const { backlog } = entry;
-    if (entry.active === 0 && backlog !== undefined && backlog.length > 0 && this.phase === 'running') {
-      this.admit(backlog.shift());
+    while (entry.active === 0 && backlog !== undefined && backlog.length > 0 && this.phase === 'running') {
+      const next = backlog.shift();
+      if (!next.settled) this.admit(next); // one given up while queued was reported already
     }
     if (this.stopping?.draining && this.pool!.activeCount === 0) this.finishStopping();
   }
@@ -347,6 +391,7 @@ export class Daemon implements PoolSink<Job, unknown> {
     error: unknown,
     attempts: number,
   ): void {
+    job.settled = true;
     const endedAt = this.scheduler.now();
     const result: OperationResult = {
       operationId: job.entry.operation.id,
@@ -385,8 +430,10 @@ export class Daemon implements PoolSink<Job, unknown> {
 
   private cancelBacklog(entry: Entry): void {
     const { backlog } = entry;
-    while (backlog !== undefined && backlog.length > 0)
-      this.report(backlog.shift(), 'cancelled', undefined, undefined, 0);
+    while (backlog !== undefined && backlog.length > 0) {
+      const job = backlog.shift();
+      if (!job.settled) this.report(job, 'cancelled', undefined, undefined, 0);
+    }
   }
 
   private listen(entry: Entry): void {
@@ -394,16 +441,7 @@ export class Daemon implements PoolSink<Job, unknown> {
       next: (fire) => this.dispatch(entry, undefined, fire),
       // A trigger that breaks is reported as a failed run of its operation, not lost.
       error: (error: unknown) => {
-        const job: Job = {
-          entry,
-          runId: `${entry.operation.id}#${++this.runs}`,
-          payload: undefined,
-          trigger: undefined,
-          enqueuedAt: this.scheduler.now(),
-          startedAt: undefined,
-          resolve: undefined,
-        };
-        this.report(job, 'failed', undefined, error, 0);
+        this.report(this.newJob(entry, undefined, undefined, undefined), 'failed', undefined, error, 0);
       },
     });
   }
