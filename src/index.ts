@@ -130,3 +130,13 @@ export type { FlowDefinition, Net, Routing, TaskDefinition, WorkflowDefinition }
 export type { CancelReason, TaskState, YawlEngine, YawlEvent } from './yawl/engine.js';
 export { createMemoryYawlEngine, MemoryYawlEngine, YawlError } from './yawl/memory-engine.js';
 export type { MemoryEngineOptions } from './yawl/memory-engine.js';
+export { TASK_OPERATION, YawlBridge } from './yawl/bridge.js';
+export type {
+  BridgeEvent,
+  InstanceHandler,
+  TaskHandler,
+  TaskHandlerContext,
+  YawlBridgeOptions,
+} from './yawl/bridge-types.js';
+export { WorkerSlots } from './yawl/worker-slots.js';
+export type { DistributionStrategy } from './yawl/worker-slots.js';

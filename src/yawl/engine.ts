@@ -47,4 +47,6 @@ export interface YawlEngine {
   /** Tasks of the case by state (the running and the waiting ones). */
   tasks(caseId: string): ReadonlyMap<string, TaskState>;
   caseStatus(caseId: string): 'running' | 'completed' | 'cancelled' | undefined;
+  /** The workflow a case runs. */
+  caseWorkflow(caseId: string): string | undefined;
 }

@@ -44,6 +44,10 @@ export class MemoryYawlEngine implements YawlEngine {
   private readonly subject = new Subject<YawlEvent>();
   private readonly cases = new Map<string, Case>();
   private counter = 0;
+  /** Events wait here until the outermost command has finished changing state (see `command`). */
+  private readonly outbox: YawlEvent[] = [];
+  private depth = 0;
+  private delivering = false;
 
   constructor(
     private readonly nets: ReadonlyMap<string, Net>,
@@ -57,6 +61,53 @@ export class MemoryYawlEngine implements YawlEngine {
   }
 
   createCase(workflowId: string, data: JsonValue = null, caseId?: string): string {
+    return this.command(() => this.create(workflowId, data, caseId));
+  }
+
+  enableTask(caseId: string, taskId: string): void {
+    this.command(() => this.start(caseId, taskId));
+  }
+
+  completeTask(caseId: string, taskId: string, data: JsonValue = null): void {
+    this.command(() => this.complete(caseId, taskId, data));
+  }
+
+  failTask(caseId: string, taskId: string, error?: unknown): void {
+    this.command(() => this.fail(caseId, taskId, error));
+  }
+
+  /** Cancels a task; an enabled one takes its tokens with it, so its branch ends here. */
+  cancelTask(caseId: string, taskId: string): void {
+    this.command(() => this.cancel(caseId, taskId));
+  }
+
+  cancelCase(caseId: string): void {
+    this.command(() => this.cancelAll(caseId));
+  }
+
+  /**
+   * Runs a command, then delivers the events it caused — never while state is half-changed. A
+   * subscriber may issue commands from an event (the bridge does): they run at once, and their events
+   * join the queue behind the ones being delivered, so the stream stays in causal order.
+   */
+  private command<T>(change: () => T): T {
+    this.depth++;
+    try {
+      return change();
+    } finally {
+      this.depth--;
+      if (this.depth === 0 && !this.delivering) {
+        this.delivering = true;
+        try {
+          while (this.outbox.length > 0) this.subject.next(this.outbox.shift()!);
+        } finally {
+          this.delivering = false;
+        }
+      }
+    }
+  }
+
+  private create(workflowId: string, data: JsonValue, caseId: string | undefined): string {
     assertSafeIdentifier(workflowId);
     const net = this.nets.get(workflowId);
     if (!net) throw new YawlError(`No workflow ${workflowId}`);
@@ -76,7 +127,7 @@ export class MemoryYawlEngine implements YawlEngine {
     return id;
   }
 
-  enableTask(caseId: string, taskId: string): void {
+  private start(caseId: string, taskId: string): void {
     const state = this.running(caseId);
     const current = this.taskIn(state, taskId, ['enabled', 'failed']);
     if (current === 'enabled') this.consume(state, taskId);
@@ -85,7 +136,7 @@ export class MemoryYawlEngine implements YawlEngine {
     this.update(state);
   }
 
-  completeTask(caseId: string, taskId: string, data: JsonValue = null): void {
+  private complete(caseId: string, taskId: string, data: JsonValue): void {
     const state = this.running(caseId);
     this.taskIn(state, taskId, ['started']);
     const task = state.net.tasks.get(taskId)!;
@@ -101,15 +152,14 @@ export class MemoryYawlEngine implements YawlEngine {
     this.update(state);
   }
 
-  failTask(caseId: string, taskId: string, error?: unknown): void {
+  private fail(caseId: string, taskId: string, error: unknown): void {
     const state = this.running(caseId);
     this.taskIn(state, taskId, ['started']);
     state.tasks.set(taskId, 'failed');
     this.emit(state, { type: 'task:failed', taskId, error });
   }
 
-  /** Cancels a task; an enabled one takes its tokens with it, so its branch ends here. */
-  cancelTask(caseId: string, taskId: string): void {
+  private cancel(caseId: string, taskId: string): void {
     const state = this.running(caseId);
     if (this.taskIn(state, taskId, ['enabled', 'started', 'failed']) === 'enabled')
       this.consume(state, taskId);
@@ -117,7 +167,7 @@ export class MemoryYawlEngine implements YawlEngine {
     this.update(state);
   }
 
-  cancelCase(caseId: string): void {
+  private cancelAll(caseId: string): void {
     const state = this.running(caseId);
     for (const taskId of [...state.tasks.keys()]) this.drop(state, taskId, 'case-cancelled');
     state.status = 'cancelled';
@@ -131,6 +181,10 @@ export class MemoryYawlEngine implements YawlEngine {
 
   caseStatus(caseId: string): 'running' | 'completed' | 'cancelled' | undefined {
     return this.cases.get(caseId)?.status;
+  }
+
+  caseWorkflow(caseId: string): string | undefined {
+    return this.cases.get(caseId)?.net.definition.id;
   }
 
   /** Takes one token from each preset condition (AND join) or from the first marked one (XOR join). */
@@ -209,7 +263,7 @@ export class MemoryYawlEngine implements YawlEngine {
   }
 
   private emit(state: Case, event: DistributiveOmit<YawlEvent, 'caseId' | 'workflowId' | 'at'>): void {
-    this.subject.next({
+    this.outbox.push({
       ...event,
       caseId: state.id,
       workflowId: state.net.definition.id,

@@ -1,0 +1,64 @@
+import type { ObservableInput, SchedulerLike } from 'rxjs';
+import type { InstanceContext, RetryPolicy } from '../instances/spec.js';
+import type { Daemon } from '../operations/daemon.js';
+import type { JsonValue } from '../receipts/canonical-json.js';
+import type { YawlEngine } from './engine.js';
+
+/** What a task handler receives. */
+export interface TaskHandlerContext {
+  readonly caseId: string;
+  readonly taskId: string;
+  /** 1 on the first run, then 2, 3, … for each automatic retry after `task:failed`. */
+  readonly attempt: number;
+  /** The worker slot, when the task was distributed by `distributeAndSplitTasks`. */
+  readonly worker: string | undefined;
+  /** Aborted when the run is cancelled: the task withdrawn, cancelled, timed out, or the daemon stopped. */
+  readonly signal: AbortSignal;
+}
+
+/** Runs one task; its last value becomes the task's completion data. */
+export type TaskHandler = (context: TaskHandlerContext) => ObservableInput<JsonValue>;
+
+/** Runs one instance of a multiple-instance task. */
+export type InstanceHandler<I, R> = (
+  input: I,
+  context: InstanceContext & { readonly caseId: string },
+) => ObservableInput<R>;
+
+export interface YawlBridgeOptions {
+  readonly daemon: Daemon;
+  readonly engine: YawlEngine;
+  /** Handlers by task id: an enabled task with a handler is started and run on the daemon's pool. */
+  readonly handlers?: Readonly<Record<string, TaskHandler>>;
+  /** Automatic retries on `task:failed` (attempts in all, backoff); none without it. */
+  readonly retry?: RetryPolicy;
+  readonly scheduler?: SchedulerLike;
+  /** Uniform [0, 1) numbers for retry jitter (default `Math.random`). */
+  readonly random?: () => number;
+}
+
+interface BridgeEventBase {
+  readonly caseId: string;
+  readonly taskId: string;
+  readonly at: number;
+}
+
+export type BridgeEvent =
+  | (BridgeEventBase & { readonly type: 'task:assigned'; readonly worker: string })
+  | (BridgeEventBase & {
+      readonly type: 'task:retry-scheduled';
+      readonly attempt: number;
+      readonly delayMs: number;
+    })
+  | (BridgeEventBase & {
+      readonly type: 'task:retry-exhausted';
+      readonly attempts: number;
+      readonly error: unknown;
+    })
+  | (BridgeEventBase & { readonly type: 'task:timed-out'; readonly timeoutMs: number })
+  | (BridgeEventBase & { readonly type: 'choice:made'; readonly withdrawn: readonly string[] })
+  | (BridgeEventBase & {
+      readonly type: 'mi:decided';
+      readonly status: 'completed' | 'failed' | 'cancelled';
+      readonly reason: string;
+    });
