@@ -30,6 +30,8 @@ export interface YawlBridgeOptions {
   readonly engine: YawlEngine;
   /** Handlers by task id: an enabled task with a handler is started and run on the daemon's pool. */
   readonly handlers?: Readonly<Record<string, TaskHandler>>;
+  /** Tasks with a handler that are not started when enabled: the caller runs them (`distributeAndSplitTasks`). */
+  readonly manual?: readonly string[];
   /** Automatic retries on `task:failed` (attempts in all, backoff); none without it. */
   readonly retry?: RetryPolicy;
   readonly scheduler?: SchedulerLike;

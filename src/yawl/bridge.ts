@@ -72,6 +72,7 @@ export class YawlBridge {
     { registry: InstanceRegistry<unknown> | undefined; abort: Subject<void> }
   >();
   private readonly slots = new Map<string, WorkerSlots>();
+  private readonly manual: ReadonlySet<string>;
   private readonly subscription: Subscription;
   private recurring = 0;
 
@@ -79,6 +80,7 @@ export class YawlBridge {
     this.daemon = options.daemon;
     this.engine = options.engine;
     this.handlers = options.handlers ?? {};
+    this.manual = new Set(options.manual ?? []);
     for (const taskId of Object.keys(this.handlers)) assertSafeIdentifier(taskId);
     this.scheduler = options.scheduler ?? asyncScheduler;
     this.events = this.subject.asObservable();
@@ -150,6 +152,9 @@ export class YawlBridge {
    * handler runs it; one without completes with the trigger's value. Emits the chosen task id.
    */
   waitForChoice(caseId: string, choices: Readonly<Record<string, Observable<unknown>>>): Observable<string> {
+    this.checkCase(caseId);
+    if (Object.keys(choices).length < 2)
+      throw new YawlError('A deferred choice needs at least two competing tasks');
     for (const taskId of Object.keys(choices)) this.check(caseId, taskId);
     const racers = Object.entries(choices).map(([taskId, trigger]) =>
       trigger.pipe(map((value) => ({ taskId, value }))),
@@ -311,11 +316,12 @@ export class YawlBridge {
     switch (event.type) {
       case 'task:enabled':
         if (
-          this.handlers[taskId] &&
+          this.autoRuns(taskId) &&
           !this.runs.has(key) &&
           this.engine.tasks(caseId).get(taskId) === 'enabled'
-        )
+        ) {
           this.runTask(caseId, taskId);
+        }
         return;
       case 'task:failed':
         return this.scheduleRetry(caseId, taskId, event.error);
@@ -358,6 +364,11 @@ export class YawlBridge {
     );
   }
 
+  /** Enabled tasks with a handler start by themselves, unless the caller runs them (`manual`). */
+  private autoRuns(taskId: string): boolean {
+    return this.handlers[taskId] !== undefined && !this.manual.has(taskId);
+  }
+
   private stopRun(key: string): void {
     this.runs.get(key)?.unsubscribe();
     this.runs.delete(key);
@@ -376,8 +387,12 @@ export class YawlBridge {
   }
 
   private check(caseId: string, taskId: string): void {
-    assertSafeIdentifier(caseId);
+    this.checkCase(caseId);
     assertSafeIdentifier(taskId);
+  }
+
+  private checkCase(caseId: string): void {
+    assertSafeIdentifier(caseId);
     if (this.engine.caseStatus(caseId) === undefined) throw new YawlError(`No case ${caseId}`);
   }
 

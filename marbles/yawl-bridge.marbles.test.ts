@@ -1,0 +1,204 @@
+import { filter, map } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import {
+  type BridgeEvent,
+  createDaemon,
+  createMemoryYawlEngine,
+  InjectionError,
+  type WorkflowDefinition,
+  YawlBridge,
+  WorkerSlots,
+  YawlError,
+} from 'rxdaemon';
+import { marbleScheduler } from './helpers.js';
+
+const single: WorkflowDefinition = {
+  id: 'single',
+  input: 'start',
+  output: 'end',
+  conditions: [{ id: 'start', flows: ['work'] }, { id: 'end' }],
+  tasks: [{ id: 'work', flows: [{ to: 'end' }] }],
+};
+
+const fanOut: WorkflowDefinition = {
+  id: 'fan-out',
+  input: 'start',
+  output: 'end',
+  conditions: [{ id: 'start', flows: ['split'] }, { id: 'end' }],
+  tasks: [
+    { id: 'split', split: 'and', flows: [{ to: 'a' }, { to: 'b' }, { to: 'c' }, { to: 'd' }] },
+    { id: 'a', flows: [{ to: 'join' }] },
+    { id: 'b', flows: [{ to: 'join' }] },
+    { id: 'c', flows: [{ to: 'join' }] },
+    { id: 'd', flows: [{ to: 'join' }] },
+    { id: 'join', join: 'and', flows: [{ to: 'end' }] },
+  ],
+};
+
+const bridgeLog = (bridge: YawlBridge, now: () => number): string[] => {
+  const log: string[] = [];
+  bridge.events.subscribe((e: BridgeEvent) =>
+    log.push(
+      `${now()} ${e.type} ${e.taskId}${e.type === 'task:retry-scheduled' ? ` #${e.attempt} in ${e.delayMs}` : ''}`,
+    ),
+  );
+  return log;
+};
+
+describe('YawlBridge', () => {
+  it('retries a failed task with backoff up to maxAttempts, then reports task:retry-exhausted', () => {
+    const scheduler = marbleScheduler();
+    let log: string[] = [];
+    scheduler.run(({ cold, expectSubscriptions }) => {
+      const failing = cold('-#', undefined, new Error('down'));
+      const engine = createMemoryYawlEngine({ workflows: [single] });
+      const daemon = createDaemon();
+      daemon.start();
+      const bridge = new YawlBridge({
+        daemon,
+        engine,
+        handlers: { work: () => failing },
+        retry: { maxAttempts: 3, initialDelayMs: 2, multiplier: 2 },
+      });
+      log = bridgeLog(bridge, () => scheduler.now());
+      engine.createCase('single', null, 'k');
+      expectSubscriptions(failing.subscriptions).toBe(['^!', '---^!', '--------^!']);
+    });
+    expect(log).toEqual([
+      '1 task:retry-scheduled work #2 in 2',
+      '4 task:retry-scheduled work #3 in 4',
+      '9 task:retry-exhausted work',
+    ]);
+  });
+
+  it('a retry that succeeds completes the task and the case', () => {
+    const scheduler = marbleScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      const attempts = [cold('-#'), cold('--ok|')];
+      const engine = createMemoryYawlEngine({ workflows: [single] });
+      const daemon = createDaemon();
+      daemon.start();
+      new YawlBridge({
+        daemon,
+        engine,
+        handlers: { work: ({ attempt }) => attempts[attempt - 1]! },
+        retry: { maxAttempts: 2, initialDelayMs: 1 },
+      });
+      const done = engine.events.pipe(
+        filter((e) => e.type === 'case:completed'),
+        map((e) => e.caseId),
+      );
+      expectObservable(done).toBe('------c', { c: 'k' });
+      engine.createCase('single', null, 'k');
+    });
+  });
+
+  it('watchTaskTimeout fails a task that runs too long and tears its handler down', () => {
+    const scheduler = marbleScheduler();
+    let log: string[] = [];
+    scheduler.run(({ cold, expectSubscriptions }) => {
+      const slow = cold('----------x|');
+      const engine = createMemoryYawlEngine({ workflows: [single] });
+      const daemon = createDaemon();
+      daemon.start();
+      const bridge = new YawlBridge({ daemon, engine, handlers: { work: () => slow } });
+      log = bridgeLog(bridge, () => scheduler.now());
+      engine.createCase('single', null, 'k');
+      bridge.watchTaskTimeout('k', 'work', 3);
+      expectSubscriptions(slow.subscriptions).toBe('^--!');
+    });
+    expect(log).toEqual(['3 task:timed-out work']);
+  });
+
+  /** The fan-out net with a, b, c, d run by hand: `a` alone at frame 0 (done at 2), then b, c, d at 3. */
+  function distribute(strategy: 'round-robin' | 'least-loaded' | 'hash'): {
+    assigned: string[];
+    log: string[];
+  } {
+    const scheduler = marbleScheduler();
+    const assigned: string[] = [];
+    const log: string[] = [];
+    scheduler.run(({ cold, expectSubscriptions }) => {
+      const quick = cold('-x|');
+      const branch = cold('---y|');
+      const engine = createMemoryYawlEngine({ workflows: [fanOut] });
+      const daemon = createDaemon({ maxConcurrent: 4 });
+      daemon.start();
+      const bridge = new YawlBridge({
+        daemon,
+        engine,
+        manual: ['a', 'b', 'c', 'd'],
+        handlers: {
+          split: () => ['go'],
+          a: () => quick,
+          b: () => branch,
+          c: () => branch,
+          d: () => branch,
+          join: () => ['done'],
+        },
+      });
+      bridge.events.subscribe((e) => e.type === 'task:assigned' && assigned.push(`${e.taskId}@${e.worker}`));
+      engine.events.subscribe((e) => e.type === 'case:completed' && log.push(`${scheduler.now()} ${e.type}`));
+      const workers = ['w1', 'w2', 'w3'];
+      engine.createCase('fan-out', null, 'fan');
+      bridge.distributeAndSplitTasks('fan', ['a'], { workers, strategy }).subscribe();
+      scheduler.schedule(
+        () => bridge.distributeAndSplitTasks('fan', ['b', 'c', 'd'], { workers, strategy }).subscribe(),
+        3,
+      );
+      expectSubscriptions(quick.subscriptions).toBe('^-!');
+      expectSubscriptions(branch.subscriptions).toBe(['---^---!', '---^---!', '---^---!']); // at once, on the daemon's pool
+    });
+    return { assigned, log };
+  }
+
+  it('distributeAndSplitTasks runs branches at once on named worker slots (round-robin)', () => {
+    expect(distribute('round-robin')).toEqual({
+      assigned: ['a@w1', 'b@w2', 'c@w3', 'd@w1'],
+      log: ['7 case:completed'],
+    });
+  });
+
+  it('distributeAndSplitTasks: least-loaded fills the idle slots first', () => {
+    expect(distribute('least-loaded').assigned).toEqual(['a@w1', 'b@w1', 'c@w2', 'd@w3']);
+  });
+
+  it('distributeAndSplitTasks: hash puts the same case and task on the same slot every time', () => {
+    const first = distribute('hash').assigned;
+    expect(distribute('hash').assigned).toEqual(first);
+    expect(first.map((a) => a.split('@')[1])).toEqual(
+      ['a', 'b', 'c', 'd'].map((task) => new WorkerSlots(['w1', 'w2', 'w3']).assign('hash', `fan/${task}`)),
+    );
+  });
+
+  it('MI status, cancellation and identifier checks', () => {
+    const scheduler = marbleScheduler();
+    scheduler.run(({ cold, expectSubscriptions }) => {
+      const miNet: WorkflowDefinition = {
+        id: 'mi',
+        input: 'start',
+        output: 'end',
+        conditions: [{ id: 'start', flows: ['quotes'] }, { id: 'end' }],
+        tasks: [{ id: 'quotes', flows: [{ to: 'end' }], mi: { minimum: 1, maximum: 3 } }],
+      };
+      const instance = cold('-----q|');
+      const engine = createMemoryYawlEngine({ workflows: [miNet] });
+      const daemon = createDaemon();
+      daemon.start();
+      const bridge = new YawlBridge({ daemon, engine });
+      engine.createCase('mi', null, 'm');
+      bridge.executeMITask('m', 'quotes', 3, () => instance).subscribe();
+      scheduler.schedule(() => {
+        expect(bridge.getMIInstanceStatus('m', 'quotes', 1)).toMatchObject({ status: 'running' });
+        bridge.cancelMITask('m', 'quotes');
+        expect(engine.caseStatus('m')).toBe('running');
+        expect(engine.tasks('m').size).toBe(0); // the MI task was cancelled in the engine
+      }, 2);
+      expectSubscriptions(instance.subscriptions).toBe(['^-!', '^-!', '^-!']);
+      expect(() => bridge.executeMITask('m', "x' OR '1'='1", 1, () => instance)).toThrow(InjectionError);
+      expect(() => bridge.watchTaskTimeout('../etc', 'quotes', 1)).toThrow(InjectionError);
+      expect(() => bridge.waitForChoice('nope', {})).toThrow(YawlError);
+      expect(() => bridge.scheduleRecurringCase('unknown', { type: 'interval', ms: 5 })).toThrow(YawlError);
+    });
+  });
+});
