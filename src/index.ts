@@ -140,3 +140,10 @@ export type {
 } from './yawl/bridge-types.js';
 export { WorkerSlots } from './yawl/worker-slots.js';
 export type { DistributionStrategy } from './yawl/worker-slots.js';
+export { parseQuads } from './rdf/parse-quads.js';
+export type { QuadFormat } from './rdf/parse-quads.js';
+export type { RdfChange } from './rdf/rdf-change.js';
+export { parseRdfPatch, PatchReader, RdfPatchError } from './rdf/rdf-patch.js';
+export type { PatchSource } from './rdf/rdf-patch.js';
+export { applyChanges, bySubject, changesMatching, observeStore } from './rdf/store.js';
+export type { ObservedStore, QuadPattern, SubjectChanges } from './rdf/store.js';
