@@ -1,0 +1,247 @@
+#!/usr/bin/env node
+/**
+ * The `rxdaemon` command: `demo`, `run <module>`, `feed <patch | ->`, `verify <receipts.jsonl>`.
+ * Exit codes: 0 done, 1 the work failed (or receipts are invalid), 2 a bad call (flags, files).
+ */
+import { createReadStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { lastValueFrom, tap } from 'rxjs';
+import type { MIDecidedEvent } from '../instances/mi-event.js';
+import { createDaemon } from '../operations/daemon.js';
+import type { DaemonConfig, Operation } from '../operations/types.js';
+import { createReceiptLog, verifyReceipts } from '../receipts/receipt-log.js';
+import { parseRdfPatch } from '../rdf/rdf-patch.js';
+import { enrichSubjects, simulatedLookup, type SubjectHandler } from './feed-task.js';
+import { progress } from './progress.js';
+import { summarize } from './summary.js';
+
+const HELP: Record<string, string> = {
+  main: `rxdaemon — a reactive job and workflow engine
+
+Usage: rxdaemon <command> [options]
+
+Commands:
+  demo                      enrich a bundled RDF change feed with a multiple-instance task
+  run <module>              run the operations a module exports until SIGINT/SIGTERM
+  feed <patch-file | ->     pipe an RDF Patch file (or stdin) into a multiple-instance task
+  verify <receipts.jsonl>   verify exported receipts
+
+Run "rxdaemon <command> --help" for a command's options.`,
+  demo: `Usage: rxdaemon demo [--concurrency N] [--threshold N] [--receipts FILE]
+
+Parses examples/feed.rdfp (about 20,000 changes to 2,000 products, some transactions aborted),
+groups the changes by product and enriches each product as one instance of an MI task (retries,
+timeouts, a threshold rule), then prints counts by status, latency, throughput and the Merkle root.
+
+  --concurrency N   instances at once (default 32)
+  --threshold N     done after N products enriched, the rest cancelled (default 1900)
+  --receipts FILE   also write the receipts as JSON lines (check them with "rxdaemon verify")`,
+  feed: `Usage: rxdaemon feed <patch-file | -> [--concurrency N] [--threshold N] [--handler MODULE] [--receipts FILE]
+
+Pipes an RDF Patch from a file, or from standard input with "-", into an MI task: one instance per
+subject. --handler names a module whose default export is (group, context) => Promise; without it a
+simulated lookup runs.`,
+  run: `Usage: rxdaemon run <module> [--drain-ms N]
+
+Loads a module (JS, or TS through tsx) that exports "operations" (an array) and optionally "daemon"
+(createDaemon's config), or a default export { daemon?, operations }. Runs them until SIGINT or
+SIGTERM, then stops gracefully (running operations get --drain-ms, default 10000) and prints a summary.`,
+  verify: `Usage: rxdaemon verify <receipts.jsonl>
+
+Checks every receipt's sequence, chain link and hash; exits 1 naming the first bad one.`,
+};
+
+class UsageError extends Error {}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    console.log(HELP.main);
+    return command === undefined ? 2 : 0;
+  }
+  if (!(command in HELP) || command === 'main')
+    throw new UsageError(`unknown command "${command}" (try rxdaemon --help)`);
+  const { values, positionals } = parse(rest, command);
+  if (values.help) {
+    console.log(HELP[command]);
+    return 0;
+  }
+  switch (command) {
+    case 'demo':
+      return feed(
+        readFeed(new URL('../../examples/feed.rdfp', import.meta.url).pathname),
+        values,
+        simulatedLookup(),
+        'http://example.org/shop/product-',
+      );
+    case 'feed': {
+      const source = positionals[0];
+      if (source === undefined) throw new UsageError('feed needs a patch file, or - for standard input');
+      const handler = values.handler ? await loadHandler(values.handler) : simulatedLookup();
+      return feed(source === '-' ? process.stdin : readFeed(source), values, handler, undefined);
+    }
+    case 'verify':
+      return verify(positionals[0]);
+    case 'run':
+      return run(positionals[0], values['drain-ms']);
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+type Flags = {
+  help?: boolean;
+  concurrency?: string;
+  threshold?: string;
+  handler?: string;
+  receipts?: string;
+  'drain-ms'?: string;
+};
+
+function parse(args: readonly string[], command: string): { values: Flags; positionals: string[] } {
+  const text = { type: 'string' } as const;
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
+    help: { type: 'boolean', short: 'h' },
+  };
+  if (command === 'demo' || command === 'feed')
+    Object.assign(options, { concurrency: text, threshold: text, receipts: text });
+  if (command === 'feed') options.handler = text;
+  if (command === 'run') options['drain-ms'] = text;
+  try {
+    const parsed = parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
+    return { values: parsed.values as Flags, positionals: parsed.positionals };
+  } catch (error) {
+    throw new UsageError(`${command}: ${(error as Error).message.split('\n')[0]}`);
+  }
+}
+
+function positiveInteger(
+  name: string,
+  value: string | undefined,
+  fallback: number | undefined,
+): number | undefined {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(`--${name} must be a positive integer, got "${value}"`);
+  return n;
+}
+
+/** examples/feed.rdfp, next to src/ in a clone and next to dist/ in a package. */
+function bundledFeed(): string {
+  const candidates = ['../../examples/feed.rdfp', '../../../examples/feed.rdfp'].map(
+    (p) => new URL(p, import.meta.url).pathname,
+  );
+  return candidates.find((path) => existsSync(path)) ?? candidates[0]!;
+}
+
+function readFeed(path: string): NodeJS.ReadableStream {
+  if (!existsSync(path)) throw new UsageError(`no such file: ${path}`);
+  return createReadStream(path);
+}
+
+async function loadHandler(path: string): Promise<SubjectHandler> {
+  if (!existsSync(path)) throw new UsageError(`no such handler module: ${path}`);
+  const module = (await import(pathToFileURL(resolve(path)).href)) as { default?: unknown };
+  if (typeof module.default !== 'function')
+    throw new UsageError(`${path} must export a default function (group, context) => Promise`);
+  return module.default as SubjectHandler;
+}
+
+async function feed(
+  source: NodeJS.ReadableStream,
+  flags: Flags,
+  handler: SubjectHandler,
+  subjectPrefix: string | undefined,
+): Promise<number> {
+  const concurrency = positiveInteger('concurrency', flags.concurrency, 32)!;
+  const threshold = positiveInteger('threshold', flags.threshold, subjectPrefix ? 1900 : undefined);
+  const receipts = createReceiptLog();
+  const bar = progress('enriching');
+  const started = performance.now();
+  let done = 0;
+  let decided: MIDecidedEvent<unknown> | undefined;
+  const events = enrichSubjects(parseRdfPatch(source as AsyncIterable<Uint8Array>), {
+    concurrency,
+    threshold,
+    handler,
+    receipts,
+    ...(subjectPrefix ? { subjectPrefix } : {}),
+  });
+  await lastValueFrom(
+    events.pipe(
+      tap((event) => {
+        if (event.type === 'succeeded' || event.type === 'failed')
+          bar.update(++done, `${event.type === 'failed' ? 'last failure' : 'last'} ${event.instanceId}`);
+        if (event.type === 'decided') decided = event;
+      }),
+    ),
+    { defaultValue: undefined },
+  );
+  bar.stop();
+  if (!decided) throw new Error('the task ended without a decision');
+  if (flags.receipts) writeFileSync(flags.receipts, receipts.export());
+  console.log(summarize(decided, performance.now() - started, receipts.root(), receipts.size));
+  return decided.result.status === 'completed' ? 0 : 1;
+}
+
+function verify(path: string | undefined): number {
+  if (path === undefined) throw new UsageError('verify needs a receipts file');
+  if (!existsSync(path)) throw new UsageError(`no such file: ${path}`);
+  const result = verifyReceipts(readFileSync(path, 'utf8'));
+  if (result.valid) {
+    console.log(`valid: ${result.count} receipts, Merkle root ${result.root}`);
+    return 0;
+  }
+  console.log(`invalid: receipt ${result.seq} (line ${result.line}): ${result.reason}`);
+  return 1;
+}
+
+async function run(path: string | undefined, drainMs: string | undefined): Promise<number> {
+  if (path === undefined) throw new UsageError('run needs a module');
+  if (!existsSync(path)) throw new UsageError(`no such module: ${path}`);
+  const drain = positiveInteger('drain-ms', drainMs, 10_000)!;
+  const module = (await import(pathToFileURL(resolve(path)).href)) as {
+    operations?: Operation[];
+    daemon?: DaemonConfig;
+    default?: { operations?: Operation[]; daemon?: DaemonConfig };
+  };
+  const operations = module.operations ?? module.default?.operations;
+  if (!Array.isArray(operations))
+    throw new UsageError(`${path} must export "operations" (an array of operations)`);
+  const daemon = createDaemon(module.daemon ?? module.default?.daemon ?? {});
+  for (const operation of operations) daemon.schedule(operation);
+  daemon.events.subscribe((event) => {
+    if (event.type === 'operation:succeeded' || event.type === 'operation:failed') {
+      console.log(`${new Date(event.at).toISOString()} ${event.runId} ${event.result.status}`);
+    }
+  });
+  daemon.start();
+  console.log(`running ${operations.length} operation(s); SIGINT or SIGTERM stops`);
+  const signal = await new Promise<string>((done) => {
+    process.once('SIGINT', () => done('SIGINT'));
+    process.once('SIGTERM', () => done('SIGTERM'));
+  });
+  console.log(`${signal}: stopping (drain ${drain} ms)`);
+  await daemon.stop({ drainMs: drain });
+  const m = daemon.metrics();
+  console.log(
+    `summary: ${m.succeeded} succeeded, ${m.failed} failed, ${m.skipped} skipped, ${m.cancelled} cancelled; p50 ${m.latency.p50} ms, p99 ${m.latency.p99} ms`,
+  );
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => (process.exitCode = code),
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      console.error(`rxdaemon: ${error.message}`);
+      process.exitCode = 2;
+    } else {
+      console.error(`rxdaemon: ${(error as Error)?.stack ?? String(error)}`);
+      process.exitCode = 1;
+    }
+  },
+);

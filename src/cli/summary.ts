@@ -1,0 +1,27 @@
+import type { MIDecidedEvent } from '../instances/mi-event.js';
+
+/** The end-of-run report: counts by status, latency, throughput, and the receipts' Merkle root. */
+export function summarize(
+  decided: MIDecidedEvent<unknown>,
+  elapsedMs: number,
+  root: string,
+  receipts: number,
+): string {
+  const { result } = decided;
+  const byStatus = new Map<string, number>();
+  for (const record of result.instances) byStatus.set(record.status, (byStatus.get(record.status) ?? 0) + 1);
+  const durations = result.instances
+    .filter((r) => r.startedAt !== undefined && r.endedAt !== undefined && r.status === 'succeeded')
+    .map((r) => r.endedAt! - r.startedAt!)
+    .sort((a, b) => a - b);
+  const at = (q: number) =>
+    durations.length ? durations[Math.max(0, Math.ceil(q * durations.length) - 1)]! : 0;
+  const finished = (byStatus.get('succeeded') ?? 0) + (byStatus.get('failed') ?? 0);
+  return [
+    `decision: ${result.status} (${result.reason})`,
+    `instances: ${[...byStatus].map(([status, n]) => `${n} ${status}`).join(', ') || 'none'}`,
+    `latency: p50 ${at(0.5)} ms, p99 ${at(0.99)} ms`,
+    `throughput: ${Math.round((finished * 1000) / Math.max(1, elapsedMs))} instances/s over ${(elapsedMs / 1000).toFixed(2)} s`,
+    `receipts: ${receipts}, Merkle root ${root}`,
+  ].join('\n');
+}
