@@ -70,12 +70,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   switch (command) {
     case 'demo':
-      return feed(
-        readFeed(new URL('../../examples/feed.rdfp', import.meta.url).pathname),
-        values,
-        simulatedLookup(),
-        'http://example.org/shop/product-',
-      );
+      return feed(readFeed(bundledFeed()), values, simulatedLookup(), 'http://example.org/shop/product-');
     case 'feed': {
       const source = positionals[0];
       if (source === undefined) throw new UsageError('feed needs a patch file, or - for standard input');
