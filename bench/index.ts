@@ -1,11 +1,12 @@
 /**
- * `npm run bench [-- --quick | --full] [-- pool | mi | daemon | receipts]`: every benchmark, each figure a ratio against
+ * `npm run bench [-- --quick | --full] [-- pool | mi | daemon | receipts | rdf]`: every benchmark, each figure a ratio against
  * baselines run in the same process. `--quick` stops at N = 100,000; `--full` also runs raw mergeMap
  * at 1,000,000 (about 40 s a cell in rxjs 7.8). Naming suites runs only those.
  */
 import { benchDaemon } from './daemon.bench.js';
 import { benchEarlyCompletion, benchMIMemory, benchMIThroughput } from './mi.bench.js';
 import { benchPool } from './pool.bench.js';
+import { benchRdf } from './rdf.bench.js';
 import { benchReceipts } from './receipts.bench.js';
 
 const args = process.argv.slice(2);
@@ -25,3 +26,4 @@ if (wants('mi')) {
 }
 if (wants('daemon')) await benchDaemon();
 if (wants('receipts')) await benchReceipts();
+if (wants('rdf')) await benchRdf();
