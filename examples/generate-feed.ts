@@ -7,12 +7,23 @@
 import { writeFileSync } from 'node:fs';
 
 let seed = 20261127;
-const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 
 const categories = ['tools', 'garden', 'kitchen', 'toys', 'books', 'audio', 'outdoor', 'office'];
 const words = ['solid', 'compact', 'classic', 'smart', 'quiet', 'rapid', 'eco', 'pro', 'mini', 'ultra'];
-const nouns = ['drill', 'kettle', 'lamp', 'chair', 'speaker', 'tent', 'shovel', 'notebook', 'blender', 'kite'];
+const nouns = [
+  'drill',
+  'kettle',
+  'lamp',
+  'chair',
+  'speaker',
+  'tent',
+  'shovel',
+  'notebook',
+  'blender',
+  'kite',
+];
 
 const lines = [
   'H id <urn:uuid:5f0c2a52-6b1e-4a8e-9d7a-2026c0ffee00> .',
@@ -31,9 +42,12 @@ while (changes < 20_000) {
   for (let i = 0; i < size; i++) {
     const kind = random();
     if (kind < 0.2) lines.push(`A ${product} schema:name "${pick(words)} ${pick(nouns)}"@en .`);
-    else if (kind < 0.45) lines.push(`A ${product} schema:price "${(5 + random() * 495).toFixed(2)}"^^xsd:decimal .`);
-    else if (kind < 0.6) lines.push(`D ${product} schema:price "${(5 + random() * 495).toFixed(2)}"^^xsd:decimal .`);
-    else if (kind < 0.75) lines.push(`A ${product} ex:stock "${Math.floor(random() * 500)}"^^xsd:integer ex:inventory .`);
+    else if (kind < 0.45)
+      lines.push(`A ${product} schema:price "${(5 + random() * 495).toFixed(2)}"^^xsd:decimal .`);
+    else if (kind < 0.6)
+      lines.push(`D ${product} schema:price "${(5 + random() * 495).toFixed(2)}"^^xsd:decimal .`);
+    else if (kind < 0.75)
+      lines.push(`A ${product} ex:stock "${Math.floor(random() * 500)}"^^xsd:integer ex:inventory .`);
     else if (kind < 0.85) lines.push(`A ${product} schema:category ex:${pick(categories)} .`);
     else {
       const author = `_:author${review++}`;
