@@ -74,7 +74,7 @@ export async function benchDaemon(n = 100_000): Promise<void> {
   const rows: string[][] = [];
   for (const k of [8, 256]) {
     for (const [name, contender] of Object.entries(contenders)) {
-      await contender(10_000, k); // warm-up
+      await contender(100_000, k); // warm-up: the JIT needs a while on this path
       const runs: DriverRun[] = [];
       for (let i = 0; i < 3; i++) runs.push(await contender(n, k));
       runs.sort((a, b) => a.opsPerSecond - b.opsPerSecond);
