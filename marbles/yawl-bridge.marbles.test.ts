@@ -202,3 +202,15 @@ describe('YawlBridge', () => {
     });
   });
 });
+
+describe('YawlBridge on a shared daemon', () => {
+  it('several bridges share one daemon, each under its own operation', () => {
+    const daemon = createDaemon();
+    const engine = createMemoryYawlEngine({ workflows: [single] });
+    const first = new YawlBridge({ daemon, engine });
+    const second = new YawlBridge({ daemon, engine });
+    expect(first.operationId).not.toBe(second.operationId);
+    first.dispose();
+    second.dispose();
+  });
+});

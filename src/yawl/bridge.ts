@@ -36,8 +36,9 @@ import type { YawlEngine, YawlEvent } from './engine.js';
 import { YawlError } from './memory-engine.js';
 import { type DistributionStrategy, WorkerSlots } from './worker-slots.js';
 
-/** The daemon operation every handler runs under: one pool, one overlap policy (`allow`). */
+/** The daemon operation a bridge's handlers run under (`yawl-task`, `yawl-task-2`, … per bridge). */
 export const TASK_OPERATION = 'yawl-task';
+let bridges = 0;
 
 interface TaskPayload {
   readonly caseId: string;
@@ -75,6 +76,8 @@ export class YawlBridge {
   private readonly manual: ReadonlySet<string>;
   private readonly subscription: Subscription;
   private recurring = 0;
+  /** This bridge's operation on the daemon: several bridges may share one daemon (and its pool). */
+  readonly operationId = ++bridges === 1 ? TASK_OPERATION : `${TASK_OPERATION}-${bridges}`;
 
   constructor(private readonly options: YawlBridgeOptions) {
     this.daemon = options.daemon;
@@ -85,7 +88,7 @@ export class YawlBridge {
     this.scheduler = options.scheduler ?? asyncScheduler;
     this.events = this.subject.asObservable();
     this.daemon.schedule<TaskPayload, JsonValue>({
-      id: TASK_OPERATION,
+      id: this.operationId,
       overlap: 'allow',
       run: ({ payload, signal }) => {
         const { caseId, taskId, attempt, worker } = payload!;
@@ -104,7 +107,7 @@ export class YawlBridge {
       group.clear();
     }
     for (const { abort } of this.miTasks.values()) abort.next();
-    this.daemon.unschedule(TASK_OPERATION);
+    this.daemon.unschedule(this.operationId);
   }
 
   /** Creates a case of `workflowId` each time `trigger` fires, as a daemon operation; returns its id. */
@@ -293,7 +296,7 @@ export class YawlBridge {
       const attempt = (this.attempts.get(key) ?? 0) + 1;
       this.attempts.set(key, attempt);
       const payload: TaskPayload = { caseId, taskId, attempt, worker };
-      return this.daemon.run<JsonValue>(TASK_OPERATION, payload);
+      return this.daemon.run<JsonValue>(this.operationId, payload);
     }).pipe(
       map((result) => {
         this.runs.delete(key);
