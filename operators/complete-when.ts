@@ -23,7 +23,7 @@ const UNDECIDED_END: Decision = { status: 'completed', reason: 'all-settled' };
  * x:       ----b|
  * y:       ------c|
  * events:  ...D-D              D succeeded
- * result:  --a--(bZ|)          Z decided {completed, threshold}
+ * result:  ---a-(bZ|)          a and b succeed at 3 and 5 (completion); Z decided {completed, threshold}
  * y subs:  ^----!              torn down at the decision, frame 5, not 7
  * ```
  *
