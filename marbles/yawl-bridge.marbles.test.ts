@@ -203,6 +203,46 @@ describe('YawlBridge', () => {
   });
 });
 
+describe('YawlBridge runs and the engine', () => {
+  it('a distributed run whose task a cancellation set withdraws is torn down at that frame', () => {
+    const net: WorkflowDefinition = {
+      id: 'withdrawn',
+      input: 'start',
+      output: 'end',
+      conditions: [{ id: 'start', flows: ['split'] }, { id: 'end' }],
+      tasks: [
+        { id: 'split', split: 'and', flows: [{ to: 'pack' }, { to: 'cancel-order' }] },
+        { id: 'pack', flows: [{ to: 'end' }] },
+        { id: 'cancel-order', flows: [{ to: 'end' }], cancels: ['pack'] },
+      ],
+    };
+    const scheduler = marbleScheduler();
+    const signals: AbortSignal[] = [];
+    scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const pack = cold('--------p|');
+      const engine = createMemoryYawlEngine({ workflows: [net] });
+      const daemon = createDaemon();
+      daemon.start();
+      const bridge = new YawlBridge({
+        daemon,
+        engine,
+        manual: ['pack'],
+        handlers: {
+          split: () => ['go'],
+          pack: ({ signal }) => (signals.push(signal), pack),
+          'cancel-order': () => cold('---x|'),
+        },
+      });
+      engine.createCase('withdrawn', null, 'w');
+      expectObservable(
+        bridge.distributeAndSplitTasks('w', ['pack'], { workers: ['w1'] }).pipe(map((r) => r.taskId)),
+      ).toBe('----|');
+      expectSubscriptions(pack.subscriptions).toBe('^---!'); // cancel-order completes at 4
+    });
+    expect(signals[0]?.aborted).toBe(true);
+  });
+});
+
 describe('YawlBridge on a shared daemon', () => {
   it('several bridges share one daemon, each under its own operation', () => {
     const daemon = createDaemon();

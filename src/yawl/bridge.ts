@@ -11,6 +11,7 @@ import {
   Subject,
   type Subscription,
   take,
+  takeUntil,
   timer,
 } from 'rxjs';
 import { TimeoutError } from '../../operators/errors.js';
@@ -141,7 +142,6 @@ export class YawlBridge {
     const watch = timer(ms, this.scheduler).subscribe(() => {
       this.watches.delete(key);
       if (this.engine.tasks(caseId).get(taskId) !== 'started') return;
-      this.stopRun(key);
       this.emit({ type: 'task:timed-out', caseId, taskId, timeoutMs: ms });
       this.engine.failTask(caseId, taskId, new TimeoutError(ms));
     });
@@ -257,7 +257,7 @@ export class YawlBridge {
     return events;
   }
 
-  /** The state of one instance (or every instance) of a running or finished MI task. */
+  /** The state of one instance (or every instance) of an MI task, while its case runs. */
   getMIInstanceStatus(caseId: string, taskId: string, index: number): InstanceRecord<unknown> | undefined;
   getMIInstanceStatus(caseId: string, taskId: string): InstanceRecord<unknown>[];
   getMIInstanceStatus(
@@ -298,8 +298,20 @@ export class YawlBridge {
       const payload: TaskPayload = { caseId, taskId, attempt, worker };
       return this.daemon.run<JsonValue>(this.operationId, payload);
     }).pipe(
+      // The task stopped being this run's to finish (cancelled, withdrawn, failed by a timeout):
+      // unsubscribing cancels the daemon run and aborts the handler's signal.
+      takeUntil(
+        this.engine.events.pipe(
+          filter(
+            (e) =>
+              (e.type === 'task:cancelled' || e.type === 'task:failed') &&
+              e.caseId === caseId &&
+              e.taskId === taskId,
+          ),
+        ),
+      ),
+      finalize(() => this.runs.delete(key)),
       map((result) => {
-        this.runs.delete(key);
         if (this.engine.tasks(caseId).get(taskId) === 'started') {
           if (result.status === 'succeeded') this.engine.completeTask(caseId, taskId, result.value ?? null);
           else if (result.status === 'failed') this.engine.failTask(caseId, taskId, result.error);
@@ -330,7 +342,6 @@ export class YawlBridge {
         return this.scheduleRetry(caseId, taskId, event.error);
       case 'task:cancelled':
       case 'task:completed':
-        this.stopRun(key);
         this.attempts.delete(key);
         for (const group of [this.retries, this.watches]) {
           group.get(key)?.unsubscribe();
@@ -372,11 +383,6 @@ export class YawlBridge {
     return this.handlers[taskId] !== undefined && !this.manual.has(taskId);
   }
 
-  private stopRun(key: string): void {
-    this.runs.get(key)?.unsubscribe();
-    this.runs.delete(key);
-  }
-
   private forgetCase(caseId: string): void {
     const prefix = `${caseId}/`;
     for (const group of [this.runs, this.retries, this.watches]) {
@@ -386,7 +392,8 @@ export class YawlBridge {
         group.delete(key);
       }
     }
-    for (const key of this.attempts.keys()) if (key.startsWith(prefix)) this.attempts.delete(key);
+    for (const map of [this.attempts, this.miTasks])
+      for (const key of map.keys()) if (key.startsWith(prefix)) map.delete(key);
   }
 
   private check(caseId: string, taskId: string): void {
