@@ -174,4 +174,42 @@ describe('workflow definitions', () => {
     engine.completeTask(b, 'check', { credit: { ok: true } });
     expect([...engine.tasks(b).keys()]).toEqual(['accept']);
   });
+
+  it('OR split takes every branch whose condition holds; the OR join waits for exactly those', () => {
+    const net: WorkflowDefinition = {
+      id: 'or',
+      input: 'start',
+      output: 'end',
+      conditions: [{ id: 'start', flows: ['split'] }, { id: 'end' }],
+      tasks: [
+        {
+          id: 'split',
+          split: 'or',
+          flows: [
+            { to: 'email', when: { path: 'email', equals: true } },
+            { to: 'sms', when: { path: 'sms', equals: true } },
+            { to: 'letter', when: { path: 'letter', equals: true } },
+          ],
+        },
+        { id: 'email', flows: [{ to: 'join' }] },
+        { id: 'sms', flows: [{ to: 'join' }] },
+        { id: 'letter', flows: [{ to: 'join' }] },
+        { id: 'join', join: 'or', flows: [{ to: 'end' }] },
+      ],
+    };
+    const { engine } = recorder([net]);
+    const caseId = engine.createCase('or');
+    engine.enableTask(caseId, 'split');
+    engine.completeTask(caseId, 'split', { email: true, sms: true, letter: false });
+    expect([...engine.tasks(caseId).keys()]).toEqual(['email', 'sms']);
+    engine.enableTask(caseId, 'email');
+    engine.completeTask(caseId, 'email');
+    expect(engine.tasks(caseId).has('join')).toBe(false); // sms may still arrive
+    engine.enableTask(caseId, 'sms');
+    engine.completeTask(caseId, 'sms');
+    expect([...engine.tasks(caseId)]).toEqual([['join', 'enabled']]); // letter never will
+    engine.enableTask(caseId, 'join');
+    engine.completeTask(caseId, 'join');
+    expect(engine.caseStatus(caseId)).toBe('completed');
+  });
 });

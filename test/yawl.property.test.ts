@@ -8,8 +8,9 @@ import {
 } from 'rxdaemon';
 import { testScheduler } from 'rxdaemon/testing';
 
-/** A structured (hence sound) net: tasks composed in sequence, AND blocks and XOR blocks. */
-type Block = { kind: 'task' } | { kind: 'seq'; parts: Block[] } | { kind: 'and' | 'xor'; branches: Block[] };
+/** A structured (hence sound) net: tasks composed in sequence, AND, XOR and OR blocks. */
+type Block =
+  { kind: 'task' } | { kind: 'seq'; parts: Block[] } | { kind: 'and' | 'xor' | 'or'; branches: Block[] };
 
 const block: fc.Arbitrary<Block> = fc.letrec<{ block: Block }>((tie) => ({
   block: fc.oneof(
@@ -20,7 +21,7 @@ const block: fc.Arbitrary<Block> = fc.letrec<{ block: Block }>((tie) => ({
       parts: fc.array(tie('block'), { minLength: 2, maxLength: 3 }),
     }),
     fc.record({
-      kind: fc.constantFrom<'and' | 'xor'>('and', 'xor'),
+      kind: fc.constantFrom<'and' | 'xor' | 'or'>('and', 'xor', 'or'),
       branches: fc.array(tie('block'), { minLength: 2, maxLength: 3 }),
     }),
   ),
@@ -37,7 +38,8 @@ function build(b: Block, next: string, tasks: TaskDefinition[], ids: { n: number
     case 'seq':
       return b.parts.reduceRight((after, part) => build(part, after, tasks, ids), next);
     case 'and':
-    case 'xor': {
+    case 'xor':
+    case 'or': {
       const n = ids.n++;
       const join = `${b.kind}-join-${n}`;
       tasks.push({ id: join, join: b.kind, flows: [{ to: next }] });
@@ -47,7 +49,9 @@ function build(b: Block, next: string, tasks: TaskDefinition[], ids: { n: number
         id: split,
         split: b.kind,
         flows: starts.map((to, i) =>
-          b.kind === 'xor' && i < starts.length - 1 ? { to, when: { path: 'route', equals: i } } : { to },
+          b.kind === 'and' || (b.kind === 'xor' && i === starts.length - 1)
+            ? { to } // every branch (AND), or the XOR default
+            : { to, when: b.kind === 'xor' ? { path: 'route', equals: i } : { path: `b${i}`, equals: true } },
         ),
       });
       return split;
@@ -68,7 +72,7 @@ function definitionOf(b: Block): WorkflowDefinition {
 }
 
 describe('memory YAWL engine properties', () => {
-  it('a case of a random AND/XOR net without failures reaches the output and leaves no task behind', () => {
+  it('a case of a random AND/XOR/OR net without failures reaches the output and leaves no task behind', () => {
     fc.assert(
       fc.property(block, fc.infiniteStream(fc.nat()), (net, choices) => {
         const engine = createMemoryYawlEngine({ workflows: [definitionOf(net)], scheduler: testScheduler() });
@@ -82,7 +86,14 @@ describe('memory YAWL engine properties', () => {
           expect(enabled.length).toBeGreaterThan(0); // never stuck
           const pick = enabled[choices.next().value % enabled.length]!;
           engine.enableTask(caseId, pick);
-          engine.completeTask(caseId, pick, { route: choices.next().value % 3 });
+          const bits = choices.next().value;
+          // OR splits: branch 0 always, branches 1 and 2 at random — often several at once.
+          engine.completeTask(caseId, pick, {
+            route: bits % 3,
+            b0: true,
+            b1: (bits & 4) > 0,
+            b2: (bits & 8) > 0,
+          });
         }
         expect(engine.caseStatus(caseId)).toBe('completed');
         expect(engine.tasks(caseId).size).toBe(0);

@@ -3,8 +3,12 @@ import { ConfigError } from '../../operators/errors.js';
 import { fromYawlAttributes } from '../instances/yawl-attributes.js';
 import { assertSafeIdentifier } from '../security/injection.js';
 
-/** How a task combines its incoming branches (join) or chooses its outgoing ones (split). */
-export type Routing = 'and' | 'xor';
+/**
+ * How a task combines its incoming branches (join) or chooses its outgoing ones (split). An OR join
+ * waits until no token can still reach one of its empty incoming conditions; an OR split takes every
+ * flow whose `when` holds (the flows without `when` if none does).
+ */
+export type Routing = 'and' | 'xor' | 'or';
 
 /** An outgoing flow; on an XOR split the first whose `when` matches the completion data is taken. */
 export interface FlowDefinition {
@@ -49,8 +53,8 @@ const schema = z.object({
     .array(
       z.object({
         id: identifier,
-        join: z.enum(['and', 'xor']).optional(),
-        split: z.enum(['and', 'xor']).optional(),
+        join: z.enum(['and', 'xor', 'or']).optional(),
+        split: z.enum(['and', 'xor', 'or']).optional(),
         flows: z.array(
           z.object({
             to: identifier,
@@ -88,6 +92,8 @@ export interface Net {
   >;
   /** For each condition, the tasks it feeds. */
   readonly consumers: ReadonlyMap<string, readonly string[]>;
+  /** For each condition, the tasks that put tokens in it. */
+  readonly producers: ReadonlyMap<string, readonly string[]>;
 }
 
 /**
@@ -173,7 +179,11 @@ export function compileWorkflow(definition: WorkflowDefinition): Net {
   }
   if (consumers.get(definition.output)?.length)
     problem('output', `output condition ${definition.output} must not flow anywhere`);
-  if (problems.length === 0) checkPaths(definition, preset, postset, consumers, problem);
+  const producers = new Map<string, string[]>();
+  for (const [task, outs] of postset) {
+    for (const { condition } of outs) producers.set(condition, [...(producers.get(condition) ?? []), task]);
+  }
+  if (problems.length === 0) checkPaths(definition, preset, postset, consumers, producers, problem);
   if (problems.length > 0) {
     throw new ConfigError(
       subject,
@@ -181,7 +191,7 @@ export function compileWorkflow(definition: WorkflowDefinition): Net {
       problems.map(([, d]) => d),
     );
   }
-  return { definition, tasks, preset, postset, consumers };
+  return { definition, tasks, preset, postset, consumers, producers };
 }
 
 /** Every element must lie on a path from the input condition to the output condition. */
@@ -190,6 +200,7 @@ function checkPaths(
   preset: Map<string, string[]>,
   postset: Map<string, { condition: string }[]>,
   consumers: Map<string, string[]>,
+  producers: Map<string, string[]>,
   problem: (field: string, detail: string) => void,
 ): void {
   const forward = new Set<string>();
@@ -200,9 +211,6 @@ function checkPaths(
     for (const { condition } of postset.get(node) ?? []) visit(condition);
   };
   visit(definition.input);
-  const producers = new Map<string, string[]>();
-  for (const [task, outs] of postset)
-    for (const { condition } of outs) producers.set(condition, [...(producers.get(condition) ?? []), task]);
   const backward = new Set<string>();
   const back = (node: string): void => {
     if (backward.has(node)) return;

@@ -141,7 +141,12 @@ export class MemoryYawlEngine implements YawlEngine {
     this.taskIn(state, taskId, ['started']);
     const task = state.net.tasks.get(taskId)!;
     const outputs = state.net.postset.get(taskId)!;
-    const chosen = task.split === 'and' ? outputs : [this.route(outputs, data, taskId)];
+    const chosen =
+      task.split === 'and'
+        ? outputs
+        : task.split === 'or'
+          ? this.routeAll(outputs, data, taskId)
+          : [this.route(outputs, data, taskId)];
     state.tasks.delete(taskId);
     for (const { condition } of chosen) state.marking.set(condition, (state.marking.get(condition) ?? 0) + 1);
     this.emit(state, { type: 'task:completed', taskId, data });
@@ -187,11 +192,11 @@ export class MemoryYawlEngine implements YawlEngine {
     return this.cases.get(caseId)?.net.definition.id;
   }
 
-  /** Takes one token from each preset condition (AND join) or from the first marked one (XOR join). */
+  /** Takes one token from each marked preset condition (AND and OR joins) or from the first (XOR join). */
   private consume(state: Case, taskId: string): void {
     const task = state.net.tasks.get(taskId)!;
     const marked = state.net.preset.get(taskId)!.filter((c) => (state.marking.get(c) ?? 0) > 0);
-    for (const condition of task.join === 'and' ? marked : marked.slice(0, 1)) {
+    for (const condition of task.join === 'xor' || task.join === undefined ? marked.slice(0, 1) : marked) {
       const tokens = state.marking.get(condition)! - 1;
       if (tokens === 0) state.marking.delete(condition);
       else state.marking.set(condition, tokens);
@@ -215,6 +220,45 @@ export class MemoryYawlEngine implements YawlEngine {
     return chosen;
   }
 
+  /** An OR split's branches: every flow whose `when` holds for `data`, else the flows without `when`. */
+  private routeAll(
+    outputs: readonly { condition: string; flow: FlowDefinition }[],
+    data: JsonValue,
+    taskId: string,
+  ): { condition: string; flow: FlowDefinition }[] {
+    const matching = outputs.filter(
+      ({ flow }) => flow.when !== undefined && valueAt(data, flow.when.path) === flow.when.equals,
+    );
+    const chosen = matching.length > 0 ? matching : outputs.filter(({ flow }) => flow.when === undefined);
+    if (chosen.length === 0)
+      throw new YawlError(`Task ${taskId}: no OR branch matches the completion data and there is no default`);
+    return chosen;
+  }
+
+  /**
+   * Whether a token can still reach one of the OR join's empty incoming conditions: walking the net
+   * backwards from each (not through the join itself), is there a marked condition or a task that
+   * is enabled or running? If not, waiting longer cannot bring more branches, and the join may fire.
+   */
+  private mayStillArrive(state: Case, orJoin: string): boolean {
+    const { net } = state;
+    const seen = new Set<string>([orJoin]);
+    const pending = net.preset.get(orJoin)!.filter((c) => (state.marking.get(c) ?? 0) === 0);
+    while (pending.length > 0) {
+      const condition = pending.pop()!;
+      if (seen.has(condition)) continue;
+      seen.add(condition);
+      if ((state.marking.get(condition) ?? 0) > 0) return true;
+      for (const task of net.producers.get(condition) ?? []) {
+        if (seen.has(task)) continue;
+        seen.add(task);
+        if (state.tasks.has(task)) return true;
+        pending.push(...net.preset.get(task)!);
+      }
+    }
+    return false;
+  }
+
   /** Enables what the marking now enables, withdraws what it no longer does, and ends the case at its output. */
   private update(state: Case): void {
     const { net } = state;
@@ -227,7 +271,10 @@ export class MemoryYawlEngine implements YawlEngine {
     for (const [taskId, task] of net.tasks) {
       const preset = net.preset.get(taskId)!;
       const marked = (c: string) => (state.marking.get(c) ?? 0) > 0;
-      const enabled = task.join === 'and' ? preset.every(marked) : preset.some(marked);
+      const enabled =
+        task.join === 'and'
+          ? preset.every(marked)
+          : preset.some(marked) && (task.join !== 'or' || !this.mayStillArrive(state, taskId));
       const current = state.tasks.get(taskId);
       if (enabled && current === undefined) {
         state.tasks.set(taskId, 'enabled');
