@@ -149,3 +149,34 @@ describe('MI lazy sources', () => {
     expect(signals[0]?.aborted).toBe(true);
   });
 });
+
+describe('MI lazy sources after a detach decision', () => {
+  it('an async pull that resolves after the decision is refused, never started', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    async function* inputs(): AsyncGenerator<number> {
+      yield 0; // fast: its success decides
+      yield 1; // slow: still running at the decision, so it runs on detached
+      await gate; // the third input arrives only after the decision
+      yield 2;
+    }
+    const started: number[] = [];
+    const events = await lastValueFrom(
+      runMultipleInstance(inputs(), {
+        taskId: 'late-pull',
+        concurrency: 3,
+        completion: threshold(1),
+        remaining: 'detach',
+        run: (i: number) => {
+          started.push(i);
+          const done = sleep(i === 1 ? 60 : 10, i);
+          if (i === 0) void done.then(() => setTimeout(release, 5)); // 5 ms after the decision
+          return done;
+        },
+      }).pipe(toArray()),
+    );
+    expect(started).toEqual([0, 1]);
+    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['decided', 'late', 'refused']));
+    expect(events.find((e) => e.type === 'refused')).toMatchObject({ input: 2, reason: 'decided' });
+  });
+});

@@ -123,8 +123,9 @@ export class MIRun<I, R> implements PoolSink<I, R> {
     this.pool.admit(input);
   }
 
-  /** An input pulled from a lazy source. */
+  /** An input pulled from a lazy source (an async pull may resolve after the decision: refused then). */
   pulled(input: I): void {
+    if (this.decision) return this.refuse(input, 'decided');
     const { maxInstances } = this.spec;
     if (maxInstances !== undefined && this.counters.admitted >= maxInstances) {
       return this.decide('failed', 'max-instances', new MaxInstancesError(maxInstances, maxInstances + 1));
