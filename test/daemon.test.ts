@@ -49,7 +49,7 @@ describe('daemon.execute (real promises)', () => {
     expect([s1.status, s2.status]).toEqual(['succeeded', 'skipped']);
     expect([q1.status, q2.status]).toEqual(['succeeded', 'succeeded']);
     expect(q2.startedAt!).toBeGreaterThanOrEqual(q1.endedAt); // ran after, not alongside
-    expect(a2.startedAt! - a1.startedAt!).toBeLessThan(15); // ran alongside
+    expect(a2.startedAt!).toBeLessThan(a1.endedAt); // ran alongside: started before the first ended
     await daemon.stop();
   });
 
@@ -146,8 +146,9 @@ describe('daemon.execute (real promises)', () => {
       active: 0,
       queued: 0,
     });
-    expect(metrics.latency.p50).toBeGreaterThanOrEqual(0);
     expect(metrics.throughput).toBeGreaterThan(0);
+    expect(metrics.latency.max).toBeGreaterThanOrEqual(metrics.latency.p99);
+    expect(metrics.latency.p99).toBeGreaterThanOrEqual(metrics.latency.p50);
     expect(daemon.health()).toMatchObject({
       status: 'degraded',
       reason: expect.stringMatching(/56% of recent runs failed/),
