@@ -68,7 +68,8 @@ class MemoryReceiptLog implements ReceiptLog {
   append<T extends JsonValue>(record: T): Receipt<T> {
     const seq = this.log.length;
     const prevHash = seq === 0 ? GENESIS_HASH : this.log[seq - 1]!.hash;
-    const leaf = leafHash(canonicalJson({ seq, prevHash, record }));
+    // Canonical JSON of { seq, prevHash, record }, its three keys already in sorted order.
+    const leaf = leafHash(`{"prevHash":"${prevHash}","record":${canonicalJson(record)},"seq":${seq}}`);
     const receipt: Receipt<T> = { seq, hash: toHex(leaf), prevHash, record };
     this.tree.append(leaf);
     this.log.push(receipt);
