@@ -24,7 +24,7 @@ export type MISource<I> = Iterable<I> | AsyncIterable<I> | Observable<I>;
  * a:       --x|
  * b:       ----y|
  * c:       ------z|
- * events:  …-S-(S…D|)          S succeeded, D decided {completed, threshold}; c cancelled at frame 5
+ * events:  ---x-(yCD|)         x, y succeeded at 3 and 5; C cancelled (c), D decided {completed, threshold}
  * c subs:  ^----!
  * ```
  *
