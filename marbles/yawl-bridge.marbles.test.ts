@@ -243,6 +243,37 @@ describe('YawlBridge runs and the engine', () => {
   });
 });
 
+describe('YawlBridge with synchronous handlers', () => {
+  it('runs a task again when a loop enables it again', () => {
+    const loop: WorkflowDefinition = {
+      id: 'loop',
+      input: 'start',
+      output: 'end',
+      conditions: [{ id: 'start', flows: ['work'] }, { id: 'again', flows: ['work'] }, { id: 'end' }],
+      tasks: [
+        { id: 'work', flows: [{ to: 'check' }] },
+        {
+          id: 'check',
+          split: 'xor',
+          flows: [{ to: 'again', when: { path: 'again', equals: true } }, { to: 'end' }],
+        },
+      ],
+    };
+    const engine = createMemoryYawlEngine({ workflows: [loop] });
+    const daemon = createDaemon();
+    daemon.start();
+    let checks = 0;
+    new YawlBridge({
+      daemon,
+      engine,
+      handlers: { work: () => ['done'], check: () => [{ again: ++checks < 3 }] },
+    });
+    engine.createCase('loop', null, 'l');
+    expect(checks).toBe(3);
+    expect(engine.caseStatus('l')).toBe('completed');
+  });
+});
+
 describe('YawlBridge on a shared daemon', () => {
   it('several bridges share one daemon, each under its own operation', () => {
     const daemon = createDaemon();

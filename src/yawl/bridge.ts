@@ -281,7 +281,9 @@ export class YawlBridge {
   private runTask(caseId: string, taskId: string): void {
     const key = keyOf(caseId, taskId);
     this.engine.enableTask(caseId, taskId);
-    this.runs.set(key, this.runOnDaemon(caseId, taskId, undefined).subscribe());
+    const run = this.runOnDaemon(caseId, taskId, undefined).subscribe();
+    // A synchronous handler has finished (and its finalize forgotten it) before subscribe returns.
+    if (!run.closed) this.runs.set(key, run);
   }
 
   /** The handler run through the daemon; its outcome completes or fails the task in the engine. */

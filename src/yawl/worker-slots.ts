@@ -30,8 +30,4 @@ export class WorkerSlots {
   release(worker: string): void {
     this.load.set(worker, Math.max(0, (this.load.get(worker) ?? 0) - 1));
   }
-
-  loadOf(worker: string): number {
-    return this.load.get(worker) ?? 0;
-  }
 }
