@@ -259,22 +259,23 @@ describe('multiple-instance results and registry', () => {
         instanceStates(),
         map(
           (registry) =>
-            `${scheduler.now()}: ${[0, 1, 2].map((i) => registry.get(i)?.status ?? '-').join(' ')}`,
+            `${scheduler.now()}: ${[0, 1, 2].map((i) => registry.get(i)?.status ?? '-').join(' ')}` +
+            ` [running ${registry.indexesIn('running').join(',')}]`,
         ),
         distinctUntilChanged(),
         toArray(),
       );
       expectObservable(states).toBe('------(s|)', {
         s: [
-          '0: pending - -',
-          '0: running - -',
-          '0: running pending -',
-          '0: running running -',
-          '2: succeeded running -', // pulled lazily: the third input is taken only when a slot frees
-          '2: succeeded running pending',
-          '2: succeeded running running',
-          '6: succeeded succeeded running',
-          '6: succeeded succeeded succeeded',
+          '0: pending - - [running ]',
+          '0: running - - [running 0]',
+          '0: running pending - [running 0]',
+          '0: running running - [running 0,1]',
+          '2: succeeded running - [running 1]', // pulled lazily: the third input is taken only when a slot frees
+          '2: succeeded running pending [running 1]',
+          '2: succeeded running running [running 1,2]',
+          '6: succeeded succeeded running [running 2]',
+          '6: succeeded succeeded succeeded [running ]',
         ],
       });
     });
