@@ -87,8 +87,8 @@ describe('a simulated day under maxConcurrent: 2', () => {
       .filter((e) => e.at >= 2 * HOUR && e.at <= 2 * HOUR + 15 * MIN && e.type !== 'operation:enqueued')
       .map(line);
     expect(window).toEqual([
+      '02:00 cleanup started', // idle since 00:00: its timer, armed first, fires first; takes the free slot
       '02:00 sync skipped', // the sync of 01:45 still runs
-      '02:00 cleanup started', // idle since 00:00: fired at 02:00, took the free slot
       '02:05 sync succeeded', // the sync of 01:45 frees its slot…
       '02:05 report started', // …and the report waiting since 02:00 takes it
       '02:10 cleanup succeeded',

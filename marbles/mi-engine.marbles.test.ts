@@ -114,7 +114,7 @@ describe('multiple-instance limits', () => {
 
   it('empty input: allSettled completes with no values, threshold fails as unreachable', () => {
     marbleScheduler().run(({ expectObservable }) => {
-      const run = () => ['x'];
+      const run = () => 'x';
       expectObservable(runMultipleInstance([], { taskId: 't', run, concurrency: 1 }).pipe(toMIResult())).toBe(
         '(r|)',
         {
@@ -267,11 +267,11 @@ describe('multiple-instance results and registry', () => {
       );
       expectObservable(states).toBe('------(s|)', {
         s: [
-          '0: pending - - [running ]',
-          '0: running - - [running 0]',
-          '0: running pending - [running 0]',
-          '0: running running - [running 0,1]',
-          '2: succeeded running - [running 1]', // pulled lazily: the third input is taken only when a slot frees
+          '0: pending - - [running ]', // an array is static creation: every instance admitted at once…
+          '0: pending pending - [running ]',
+          '0: pending pending pending [running ]',
+          '0: running pending pending [running 0]', // …then those with a slot start
+          '0: running running pending [running 0,1]',
           '2: succeeded running pending [running 1]',
           '2: succeeded running running [running 1,2]',
           '6: succeeded succeeded running [running 2]',
@@ -319,19 +319,17 @@ describe('multiple-instance configuration', () => {
     expect(() =>
       runMultipleInstance(3, {
         taskId: 't',
-        run: () => ['x'],
+        run: () => 'x',
         concurrency: 1,
         minInstances: 5,
         maxInstances: 2,
       }),
     ).toThrow(/minInstances/);
-    expect(() => runMultipleInstance(-1, { taskId: 't', run: () => ['x'], concurrency: 1 })).toThrow(
-      /source/,
-    );
+    expect(() => runMultipleInstance(-1, { taskId: 't', run: () => 'x', concurrency: 1 })).toThrow(/source/);
     expect(() =>
-      runMultipleInstance(42 as unknown as string[], { taskId: 't', run: () => ['x'], concurrency: 1 }),
+      runMultipleInstance(42 as unknown as string[], { taskId: 't', run: () => 'x', concurrency: 1 }),
     ).not.toThrow();
-    expect(() => runMultipleInstance({} as never, { taskId: 't', run: () => ['x'], concurrency: 1 })).toThrow(
+    expect(() => runMultipleInstance({} as never, { taskId: 't', run: () => 'x', concurrency: 1 })).toThrow(
       /source/,
     );
     expect(called).toBe(false);

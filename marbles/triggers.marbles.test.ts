@@ -192,16 +192,16 @@ describe('every, idle, onMutation, onEvent', () => {
 });
 
 describe('evaluateTrigger', () => {
-  it('interval: never executed is due; due again at last + ms, equality included', () => {
+  it('interval: never executed is due; due again at last + ms, equality included; next is always later than now', () => {
     const config = { type: 'interval', ms: 1000 } as const;
-    expect(evaluateTrigger(config, { now: 5000 })).toEqual({ shouldExecute: true, nextExecutionTime: 5000 });
+    expect(evaluateTrigger(config, { now: 5000 })).toEqual({ shouldExecute: true, nextExecutionTime: 6000 });
     expect(evaluateTrigger(config, { now: 5999, lastExecutedAt: 5000 })).toEqual({
       shouldExecute: false,
       nextExecutionTime: 6000,
     });
     expect(evaluateTrigger(config, { now: 6000, lastExecutedAt: 5000 })).toEqual({
       shouldExecute: true,
-      nextExecutionTime: 6000,
+      nextExecutionTime: 7000,
     });
   });
 
@@ -216,7 +216,7 @@ describe('evaluateTrigger', () => {
       evaluateTrigger(config, { now: t('2026-01-01T11:00:00Z'), lastExecutedAt: t('2026-01-01T10:00:00Z') }),
     ).toEqual({
       shouldExecute: true,
-      nextExecutionTime: t('2026-01-01T11:00:00Z'),
+      nextExecutionTime: t('2026-01-01T12:00:00Z'), // due now: the match after this one
     });
     expect(
       evaluateTrigger(config, { now: t('2026-01-01T10:59:59Z'), lastExecutedAt: t('2026-01-01T10:00:00Z') })
@@ -228,6 +228,10 @@ describe('evaluateTrigger', () => {
     const config = { type: 'idle', ms: 100 } as const;
     expect(evaluateTrigger(config, { now: 150, lastActivityAt: 50 })).toEqual({
       shouldExecute: true,
+      nextExecutionTime: Infinity, // fires once, then waits for the next activity
+    });
+    expect(evaluateTrigger(config, { now: 120, lastActivityAt: 50 })).toEqual({
+      shouldExecute: false,
       nextExecutionTime: 150,
     });
     expect(evaluateTrigger(config, { now: 400, lastActivityAt: 50, lastExecutedAt: 150 })).toEqual({

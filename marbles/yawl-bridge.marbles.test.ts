@@ -129,12 +129,12 @@ describe('YawlBridge', () => {
         engine,
         manual: ['a', 'b', 'c', 'd'],
         handlers: {
-          split: () => ['go'],
+          split: () => 'go',
           a: () => quick,
           b: () => branch,
           c: () => branch,
           d: () => branch,
-          join: () => ['done'],
+          join: () => 'done',
         },
       });
       bridge.events.subscribe((e) => e.type === 'task:assigned' && assigned.push(`${e.taskId}@${e.worker}`));
@@ -228,7 +228,7 @@ describe('YawlBridge runs and the engine', () => {
         engine,
         manual: ['pack'],
         handlers: {
-          split: () => ['go'],
+          split: () => 'go',
           pack: ({ signal }) => (signals.push(signal), pack),
           'cancel-order': () => cold('---x|'),
         },
@@ -266,7 +266,7 @@ describe('YawlBridge with synchronous handlers', () => {
     new YawlBridge({
       daemon,
       engine,
-      handlers: { work: () => ['done'], check: () => [{ again: ++checks < 3 }] },
+      handlers: { work: () => 'done', check: () => ({ again: ++checks < 3 }) },
     });
     engine.createCase('loop', null, 'l');
     expect(checks).toBe(3);

@@ -63,13 +63,15 @@ describe('workflows on the bridge, in virtual time', () => {
       engine.events
         .pipe(filter((e) => e.type === 'task:enabled' && e.taskId === 'request-quotes'))
         .subscribe((e) => {
-          bridge.executeMITask(
-            e.caseId,
-            'request-quotes',
-            Object.keys(quotes),
-            (supplier: string) => quotes[supplier as keyof typeof quotes],
-            { concurrency: 5 },
-          );
+          bridge
+            .executeMITask(
+              e.caseId,
+              'request-quotes',
+              Object.keys(quotes),
+              (supplier: string) => quotes[supplier as keyof typeof quotes],
+              { concurrency: 5 },
+            )
+            .subscribe(); // cold: subscribing starts the MI task
         });
       engine.events
         .pipe(filter((e) => e.type === 'task:completed' && e.taskId === 'request-quotes'))
@@ -190,7 +192,7 @@ describe('workflows on the bridge, in virtual time', () => {
         daemon,
         engine,
         handlers: {
-          split: () => ['go'],
+          split: () => 'go',
           pack: () => pack,
           'cancel-order': () => cold('---x|'),
           refund: () => cold('-r|'),

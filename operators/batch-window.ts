@@ -1,12 +1,7 @@
-import {
-  asyncScheduler,
-  Observable,
-  type OperatorFunction,
-  type SchedulerLike,
-  type Subscription,
-} from 'rxjs';
+import { Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 import { z } from 'zod';
 import { parseConfig, schedulerSchema } from './internal/config.js';
+import { longDelays } from './internal/long-delays.js';
 
 export interface BatchWindowOptions {
   /** Largest batch. */
@@ -16,7 +11,7 @@ export interface BatchWindowOptions {
   readonly scheduler?: SchedulerLike;
 }
 
-const optionsSchema = z.object({
+const optionsSchema = z.strictObject({
   size: z.number().int().min(1),
   ms: z.number().finite().positive(),
   scheduler: schedulerSchema.optional(),
@@ -37,7 +32,8 @@ const optionsSchema = z.object({
  */
 export function batchWindow<T>(options: BatchWindowOptions): OperatorFunction<T, T[]> {
   parseConfig('batchWindow options', optionsSchema, options);
-  const { size, ms, scheduler = asyncScheduler } = options;
+  const { size, ms } = options;
+  const scheduler = longDelays(options.scheduler);
   return (source: Observable<T>) =>
     new Observable<T[]>((subscriber) => {
       let batch: T[] = [];

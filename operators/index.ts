@@ -10,6 +10,7 @@ export type { Decision, Rule, RuleReason, ToleranceOptions, Verdict } from './ru
 export { tally } from './tally.js';
 export { workerPool } from './worker-pool.js';
 export type { PoolTask, TaskContext, WorkerPoolOptions } from './worker-pool.js';
+export type { TaskOutput } from './internal/task-output.js';
 export { backoffDelay, backoffPolicySchema, retryBackoff } from './retry-backoff.js';
 export type { AttemptFailure, BackoffPolicy, RetryBackoffOptions } from './retry-backoff.js';
 export { timeoutEach } from './timeout-each.js';

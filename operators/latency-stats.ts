@@ -21,7 +21,7 @@ export interface LatencyStatsOptions {
   readonly scheduler?: SchedulerLike;
 }
 
-const optionsSchema = z.object({
+const optionsSchema = z.strictObject({
   window: z.number().int().min(1).optional(),
   scheduler: schedulerSchema.optional(),
 });

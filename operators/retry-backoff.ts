@@ -1,6 +1,8 @@
-import { asyncScheduler, type MonoTypeOperatorFunction, retry, type SchedulerLike, timer } from 'rxjs';
+import { type MonoTypeOperatorFunction, retry, type SchedulerLike, timer } from 'rxjs';
 import { z } from 'zod';
+import { ConfigError } from './errors.js';
 import { functionSchema, millisecondsSchema, parseConfig, schedulerSchema } from './internal/config.js';
+import { longDelays } from './internal/long-delays.js';
 
 /** How long to wait before each retry. */
 export interface BackoffPolicy {
@@ -35,7 +37,7 @@ export interface RetryBackoffOptions extends BackoffPolicy {
   readonly random?: () => number;
 }
 
-export const backoffPolicySchema = z.object({
+export const backoffPolicySchema = z.strictObject({
   initialDelayMs: millisecondsSchema.optional(),
   multiplier: z.number().finite().min(1).optional(),
   maxDelayMs: millisecondsSchema.optional(),
@@ -66,8 +68,17 @@ export function backoffDelay(
   const { initialDelayMs = 100, multiplier = 2, maxDelayMs = 30_000, jitter = 'none' } = policy;
   const delay = Math.min(maxDelayMs, initialDelayMs * multiplier ** (retry - 1));
   if (jitter === 'none') return delay;
-  if (jitter === 'full') return random() * delay;
-  return delay * (1 - jitter + 2 * jitter * random());
+  const u = random();
+  // A random() outside [0, 1] would make a retry never fire (NaN) or wait past maxDelayMs.
+  if (typeof u !== 'number' || !(u >= 0 && u <= 1)) {
+    throw new ConfigError(
+      'retry jitter',
+      ['random'],
+      [`random: must return a number in [0, 1), got ${String(u)}`],
+    );
+  }
+  if (jitter === 'full') return u * delay;
+  return Math.min(maxDelayMs * (1 + jitter), delay * (1 - jitter + 2 * jitter * u));
 }
 
 /**
@@ -92,7 +103,8 @@ export function retryBackoff<T>(options: RetryBackoffOptions): MonoTypeOperatorF
 
 /** {@link retryBackoff} for options already validated, e.g. once per MI task rather than per instance. */
 export function retryBackoffUnchecked<T>(options: RetryBackoffOptions): MonoTypeOperatorFunction<T> {
-  const { maxAttempts, retryIf, failures, scheduler = asyncScheduler, random = Math.random } = options;
+  const { maxAttempts, retryIf, failures, random = Math.random } = options;
+  const scheduler = longDelays(options.scheduler);
   return retry<T>({
     delay: (error: unknown, attempt: number) => {
       const again = attempt < maxAttempts && (retryIf === undefined || retryIf(error, attempt));

@@ -44,7 +44,7 @@ export function allSucceed(): Rule {
  * closed and `succeeded + running + pending < n` — so an empty input fails it.
  */
 export function threshold(n: number): Rule {
-  parseConfig('threshold', z.object({ n: z.number().int().min(1) }), { n });
+  parseConfig('threshold', z.strictObject({ n: z.number().int().min(1) }), { n });
   return (c) =>
     c.succeeded >= n
       ? COMPLETED_THRESHOLD
@@ -61,7 +61,7 @@ export function threshold(n: number): Rule {
 export function successRate(ratio: number, options: { readonly minSample?: number } = {}): Rule {
   const { minSample = 1 } = parseConfig(
     'successRate',
-    z.object({ ratio: z.number().gt(0).max(1), minSample: z.number().int().min(1).optional() }),
+    z.strictObject({ ratio: z.number().gt(0).max(1), minSample: z.number().int().min(1).optional() }),
     { ratio, ...options },
   );
   return (c) => {
@@ -123,13 +123,13 @@ export function toleratedFailures(options: ToleranceOptions): Rule {
 
 /** Completes with `rule` once `predicate` holds (WCP-36), or `all-settled` if all settled without it. */
 export function when(predicate: (counters: Counters) => boolean): Rule {
-  parseConfig('when', z.object({ predicate: functionSchema }), { predicate });
+  parseConfig('when', z.strictObject({ predicate: functionSchema }), { predicate });
   return (c) => (predicate(c) ? COMPLETED_RULE : allSettledNow(c) ? COMPLETED_ALL_SETTLED : 'continue');
 }
 
 /** The first of `rules`, in argument order, that decides. */
 export function anyOf(...rules: readonly Rule[]): Rule {
-  parseConfig('anyOf', z.object({ rules: z.array(functionSchema).min(1) }), { rules });
+  parseConfig('anyOf', z.strictObject({ rules: z.array(functionSchema).min(1) }), { rules });
   return (c) => {
     for (const rule of rules) {
       const verdict = rule(c);

@@ -1,14 +1,8 @@
-import {
-  asyncScheduler,
-  map,
-  type MonoTypeOperatorFunction,
-  type SchedulerLike,
-  takeUntil,
-  timer,
-} from 'rxjs';
+import { map, type MonoTypeOperatorFunction, type SchedulerLike, takeUntil, timer } from 'rxjs';
 import { z } from 'zod';
 import { TimeoutError } from './errors.js';
 import { millisecondsSchema, parseConfig, schedulerSchema } from './internal/config.js';
+import { longDelays } from './internal/long-delays.js';
 
 /**
  * Errors with a {@link TimeoutError} if the source has not completed `ms` after each subscription,
@@ -27,17 +21,21 @@ export function timeoutEach<T>(
   ms: number,
   options: { readonly scheduler?: SchedulerLike } = {},
 ): MonoTypeOperatorFunction<T> {
-  parseConfig('timeoutEach', z.object({ ms: millisecondsSchema, scheduler: schedulerSchema.optional() }), {
-    ms,
-    ...options,
-  });
-  return timeoutEachUnchecked(ms, options.scheduler ?? asyncScheduler);
+  parseConfig(
+    'timeoutEach',
+    z.strictObject({ ms: millisecondsSchema, scheduler: schedulerSchema.optional() }),
+    {
+      ms,
+      ...options,
+    },
+  );
+  return timeoutEachUnchecked(ms, longDelays(options.scheduler));
 }
 
 /** {@link timeoutEach} for a limit already validated. */
 export function timeoutEachUnchecked<T>(ms: number, scheduler: SchedulerLike): MonoTypeOperatorFunction<T> {
   return takeUntil<T>(
-    timer(ms, scheduler).pipe(
+    timer(ms, longDelays(scheduler)).pipe(
       map(() => {
         throw new TimeoutError(ms);
       }),

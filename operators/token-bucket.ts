@@ -1,13 +1,8 @@
-import {
-  asyncScheduler,
-  type MonoTypeOperatorFunction,
-  Observable,
-  type SchedulerLike,
-  type Subscription,
-} from 'rxjs';
+import { type MonoTypeOperatorFunction, Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { z } from 'zod';
 import { Bucket } from './internal/bucket.js';
 import { parseConfig, schedulerSchema } from './internal/config.js';
+import { longDelays } from './internal/long-delays.js';
 import { Queue } from './internal/queue.js';
 
 export interface TokenBucketOptions {
@@ -18,7 +13,7 @@ export interface TokenBucketOptions {
   readonly scheduler?: SchedulerLike;
 }
 
-const optionsSchema = z.object({
+const optionsSchema = z.strictObject({
   capacity: z.number().int().min(1),
   refillPerSecond: z.number().finite().positive(),
   scheduler: schedulerSchema.optional(),
@@ -37,7 +32,8 @@ const optionsSchema = z.object({
  */
 export function tokenBucket<T>(options: TokenBucketOptions): MonoTypeOperatorFunction<T> {
   parseConfig('tokenBucket options', optionsSchema, options);
-  const { capacity, refillPerSecond, scheduler = asyncScheduler } = options;
+  const { capacity, refillPerSecond } = options;
+  const scheduler = longDelays(options.scheduler);
   return (source) =>
     new Observable<T>((subscriber) => {
       const bucket = new Bucket(capacity, refillPerSecond, scheduler.now());

@@ -1,15 +1,19 @@
-import { Observable, type ObservableInput, type OperatorFunction, type Subscriber, Subscription } from 'rxjs';
+import { Observable, type OperatorFunction, type Subscriber, Subscription } from 'rxjs';
 import { ConfigError } from './errors.js';
 import { z } from 'zod';
 import { assertFunction, parseConfig } from './internal/config.js';
 import { Pool, type PoolSink } from './internal/pool.js';
+import type { TaskOutput } from './internal/task-output.js';
 import type { TaskContext, TaskRun } from './internal/task-run.js';
 import type { PoolEvent } from './pool-event.js';
 
 export type { TaskContext } from './internal/task-run.js';
 
-/** A pool task: called once per input; its result is the last value it emits (or resolves to). */
-export type PoolTask<I, R> = (input: I, context: TaskContext) => ObservableInput<R>;
+/**
+ * A pool task: called once per input. It returns a plain value (its result), a Promise (what it
+ * resolves to) or an Observable (the last value it emits); strings and arrays are plain values.
+ */
+export type PoolTask<I, R> = (input: I, context: TaskContext) => TaskOutput<R>;
 
 export interface WorkerPoolOptions {
   /** How many tasks may run at once: a positive integer or `Infinity`, or a stream of them. */
@@ -22,7 +26,7 @@ const limitSchema = z.union([z.number().int().positive(), z.literal(Infinity)], 
   error: 'must be a positive integer or Infinity',
 });
 
-const optionsSchema = z.object({
+const optionsSchema = z.strictObject({
   concurrency: z.union([limitSchema, z.instanceof(Observable)], {
     error: 'must be a positive integer, Infinity or an Observable of them',
   }),
@@ -59,8 +63,15 @@ export function workerPool<I, R>(
   const { concurrency, cancel } = options;
   return (source) =>
     new Observable<PoolEvent<I, R>>((subscriber) => {
-      const pool = new Pool(
-        task,
+      const pool = new Pool<I, R>(
+        // The task gets a context of its own fields (spreading it keeps `signal`), not the run.
+        (input, run) =>
+          task(input, {
+            index: run.index,
+            get signal() {
+              return run.signal;
+            },
+          }),
         new PoolEventSink(subscriber),
         typeof concurrency === 'number' ? concurrency : 0,
       );

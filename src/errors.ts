@@ -118,3 +118,17 @@ export class InjectionError extends EngineError {
     );
   }
 }
+
+/**
+ * A one-line description of anything thrown or rejected, safe on every value: `String()` throws for
+ * an object without a prototype (`Object.create(null)`) or with a throwing `toString`.
+ */
+export function describeError(error: unknown): string {
+  try {
+    if (error instanceof Error)
+      return typeof error.message === 'string' ? error.message : String(error.message);
+    return String(error);
+  } catch {
+    return Object.prototype.toString.call(error);
+  }
+}

@@ -4,13 +4,7 @@ export { completeWhen } from '../operators/complete-when.js';
 export type { DecidedEvent } from '../operators/complete-when.js';
 export { allSettledNow, copyCounters, countEvent, emptyCounters } from '../operators/counters.js';
 export type { CountableEvent, Counters, MutableCounters } from '../operators/counters.js';
-export {
-  CancelledError,
-  ConfigError,
-  EmptyResultError,
-  EngineError,
-  TimeoutError,
-} from '../operators/errors.js';
+export { CancelledError, ConfigError, EmptyResultError, EngineError, TimeoutError } from './errors.js';
 export type { PoolEvent, TerminalPoolEvent } from '../operators/pool-event.js';
 export {
   allSettled,
@@ -25,6 +19,7 @@ export type { Decision, Rule, RuleReason, ToleranceOptions, Verdict } from '../o
 export { tally } from '../operators/tally.js';
 export { workerPool } from '../operators/worker-pool.js';
 export type { PoolTask, TaskContext, WorkerPoolOptions } from '../operators/worker-pool.js';
+export type { TaskOutput } from '../operators/internal/task-output.js';
 export { backoffDelay, backoffPolicySchema, retryBackoff } from '../operators/retry-backoff.js';
 export type { AttemptFailure, BackoffPolicy, RetryBackoffOptions } from '../operators/retry-backoff.js';
 export { timeoutEach } from '../operators/timeout-each.js';

@@ -131,8 +131,11 @@ describe('faults become failed events; the pool never errors because of a task',
     expect(event).toMatchObject({ type: 'failed' });
     expect((event as { error: unknown }).error).toBeInstanceOf(EmptyResultError);
   });
-  it('a return value that is not an ObservableInput', async () => {
-    expect(outcome(await run(() => 42))).toMatchObject({ type: 'failed' });
+  it('a plain value is the result as it is: a number, a string, an array, null', async () => {
+    expect(outcome(await run(() => 42))).toMatchObject({ type: 'succeeded', value: 42 });
+    expect(outcome(await run(() => 'hello'))).toMatchObject({ type: 'succeeded', value: 'hello' });
+    expect(outcome(await run(() => [1, 2, 3]))).toMatchObject({ type: 'succeeded', value: [1, 2, 3] });
+    expect(outcome(await run(() => null))).toMatchObject({ type: 'succeeded', value: null });
   });
   it('a promise resolving to undefined succeeds with undefined', async () => {
     expect(outcome(await run(async () => undefined))).toMatchObject({ type: 'succeeded', value: undefined });

@@ -24,7 +24,7 @@ describe('daemon.execute (real promises)', () => {
     daemon.schedule({ id: 'boom', run: () => Promise.reject(new Error('boom')) });
     daemon.start();
     const ok = await daemon.execute<number>('double', 21);
-    expect(ok).toMatchObject({ operationId: 'double', status: 'succeeded', value: 42, attempts: 1 });
+    expect(ok).toMatchObject({ id: 'double', status: 'succeeded', value: 42, attempts: 1 });
     expect(ok.runId).toBe('double#1');
     const bad = await daemon.execute('boom');
     expect(bad).toMatchObject({ status: 'failed', error: new Error('boom') });
@@ -34,7 +34,7 @@ describe('daemon.execute (real promises)', () => {
   it('skips, queues or allows a run that finds its operation busy', async () => {
     const daemon = createDaemon({ maxConcurrent: 10 });
     const slow = (ms: number) => () => sleep(ms, 'done');
-    daemon.schedule({ id: 'skip', run: slow(20) });
+    daemon.schedule({ id: 'skip', run: slow(20), overlap: 'skip' });
     daemon.schedule({ id: 'queue', run: slow(20), overlap: 'queue' });
     daemon.schedule({ id: 'allow', run: slow(20), overlap: 'allow' });
     daemon.start();
@@ -130,7 +130,7 @@ describe('daemon.execute (real promises)', () => {
   });
 
   it('reports metrics, health and recent results derived from its events', async () => {
-    const daemon = createDaemon({ completedCacheSize: 3, health: { maxFailureRatio: 0.5 } });
+    const daemon = createDaemon({ completedCacheSize: 3, health: { maxFailureRatio: 0.5, minSample: 9 } });
     daemon.schedule({ id: 'ok', run: () => sleep(2, 'ok'), overlap: 'allow' });
     daemon.schedule({ id: 'bad', run: () => Promise.reject(new Error('x')), overlap: 'allow' });
     daemon.start();
@@ -151,7 +151,7 @@ describe('daemon.execute (real promises)', () => {
     expect(metrics.latency.p99).toBeGreaterThanOrEqual(metrics.latency.p50);
     expect(daemon.health()).toMatchObject({
       status: 'degraded',
-      reason: expect.stringMatching(/56% of recent runs failed/),
+      reason: expect.stringMatching(/56% of the last 9 runs failed/),
     });
     expect(daemon.recent().map((r) => r.runId)).toEqual(['bad#9', 'bad#8', 'bad#7']);
     expect(daemon.recent('ok')).toEqual([]);

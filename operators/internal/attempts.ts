@@ -1,7 +1,8 @@
-import { defer, type Observable, type ObservableInput, type SchedulerLike } from 'rxjs';
+import { defer, type Observable, type SchedulerLike } from 'rxjs';
 import { abortable } from '../abortable.js';
 import { type RetryBackoffOptions, retryBackoffUnchecked } from '../retry-backoff.js';
 import { timeoutEachUnchecked } from '../timeout-each.js';
+import { outputAsObservable, type TaskOutput } from './task-output.js';
 
 export interface AttemptPolicy {
   /** Retries: attempts in all, backoff and `retryIf`, as `retryBackoff` takes them. */
@@ -23,7 +24,7 @@ export interface AttemptPolicy {
  * their config once, not per unit of work.
  */
 export function withAttempts<R>(
-  work: (attempt: number, signal: AbortSignal) => ObservableInput<R>,
+  work: (attempt: number, signal: AbortSignal) => TaskOutput<R>,
   policy: AttemptPolicy,
 ): Observable<R> {
   const { retry, timeoutMs, scheduler, random } = policy;
@@ -31,7 +32,7 @@ export function withAttempts<R>(
   let attempts: Observable<R> = defer(() => {
     const current = ++attempt;
     policy.onAttempt?.(current);
-    return abortable((signal) => work(current, signal));
+    return abortable((signal) => outputAsObservable(work(current, signal)));
   });
   if (timeoutMs !== undefined) attempts = attempts.pipe(timeoutEachUnchecked(timeoutMs, scheduler));
   if (retry) {

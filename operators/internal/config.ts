@@ -38,3 +38,22 @@ export const functionSchema = z.custom<(...args: never[]) => unknown>(
 export function assertFunction(subject: string, field: string, value: unknown): void {
   if (typeof value !== 'function') throw new ConfigError(subject, [field], [`${field}: must be a function`]);
 }
+
+/** A concurrency limit: a positive integer or `Infinity`. */
+export const limitSchema = z.union([z.number().int().positive(), z.literal(Infinity)], {
+  error: 'must be a positive integer or Infinity',
+});
+
+/**
+ * Checks a concurrency limit that arrives while running (from an `Observable<number>`): returns it,
+ * or throws a {@link ConfigError} naming the value — for the stream's error channel, never a stall.
+ */
+export function parseLimit(subject: string, limit: unknown): number {
+  const parsed = limitSchema.safeParse(limit);
+  if (parsed.success) return parsed.data;
+  throw new ConfigError(
+    subject,
+    ['concurrency'],
+    [`concurrency: got ${String(limit)}, ${parsed.error.issues[0]?.message ?? 'invalid'}`],
+  );
+}

@@ -1,5 +1,5 @@
-import { type ObservableInput } from 'rxjs';
 import { Queue } from './queue.js';
+import type { TaskOutput } from './task-output.js';
 import { type RunHost, TaskRun } from './task-run.js';
 
 /** Where a {@link Pool} reports what happens; `workerPool` turns these into PoolEvents, the MI engine into MIEvents. */
@@ -19,8 +19,6 @@ export interface PoolSink<I, R> {
 /** A lazy source the pool pulls from when a slot is free; it answers with `admit` or `closeInput`. */
 export interface PullIntake {
   pull(): void;
-  /** A source of known length that has handed out its last input: input closes without another pull. */
-  readonly exhausted?: boolean;
 }
 
 /**
@@ -34,6 +32,8 @@ export class Pool<I, R> implements RunHost<I, R> {
   private running: TaskRun<I, R> | undefined;
   private runningCount = 0;
   private withdrawn: Set<number> | undefined;
+  /** Indexes cancelled before they were admitted: each is withdrawn the moment it is. */
+  private cancelOnAdmission: Set<number> | undefined;
   private admittedCount = 0;
   private dequeued = 0;
   private inputClosed = false;
@@ -43,7 +43,7 @@ export class Pool<I, R> implements RunHost<I, R> {
   private intake: PullIntake | undefined;
 
   constructor(
-    private readonly task: (input: I, context: TaskRun<I, R>) => ObservableInput<R>,
+    private readonly task: (input: I, run: TaskRun<I, R>) => TaskOutput<R>,
     private readonly sink: PoolSink<I, R>,
     private limit: number,
   ) {}
@@ -64,9 +64,28 @@ export class Pool<I, R> implements RunHost<I, R> {
 
   admit(input: I): void {
     this.pulling = false;
-    this.sink.admitted(this.admittedCount++, input);
-    this.waiting.push(input);
+    this.enqueue(input);
     this.drain();
+  }
+
+  /**
+   * Admits every input of a source of known length at once (YAWL's static creation: every instance
+   * exists, pending, before the first one starts), starts those that have a slot, then closes input.
+   */
+  admitAll(inputs: Iterable<I>): void {
+    for (const input of inputs) {
+      if (this.sink.closed) return;
+      this.enqueue(input);
+    }
+    this.drain();
+    this.closeInput();
+  }
+
+  private enqueue(input: I): void {
+    const index = this.admittedCount++;
+    this.sink.admitted(index, input);
+    this.waiting.push(input);
+    if (this.cancelOnAdmission?.delete(index)) this.cancel(index);
   }
 
   closeInput(): void {
@@ -93,8 +112,16 @@ export class Pool<I, R> implements RunHost<I, R> {
     this.closeInput();
   }
 
-  /** O(running) to find a running index: cancelling one instance is rare next to finishing one. */
+  /**
+   * Cancels one input by index: a running task is torn down, a waiting input withdrawn, one not yet
+   * admitted is withdrawn on admission. O(running) to find a running index: cancelling one instance
+   * is rare next to finishing one.
+   */
   cancel(index: number): void {
+    if (index >= this.admittedCount) {
+      if (!this.inputClosed) (this.cancelOnAdmission ??= new Set()).add(index);
+      return;
+    }
     let run = this.running;
     while (run !== undefined && run.index !== index) run = run.next;
     if (run) {
@@ -177,6 +204,7 @@ export class Pool<I, R> implements RunHost<I, R> {
         this.link(run);
         sink.started(run);
         if (sink.closed) break; // the consumer decided on `started`: do not start a task it dropped
+        if (run.settled) continue; // cancelled from inside its own `started` event: reported already
         run.start(this.task);
       } else if (this.intake && !this.pulling && !this.inputClosed && !this.intakeStopped) {
         this.pulling = true;
@@ -185,9 +213,6 @@ export class Pool<I, R> implements RunHost<I, R> {
       } else break;
     }
     this.draining = false;
-    if (!this.inputClosed && this.intake?.exhausted && waiting.length === 0 && !sink.closed) {
-      return this.closeInput(); // the last input has started: say so now, not when a slot frees
-    }
     if (this.inputClosed && this.runningCount === 0 && waiting.length === 0 && !sink.closed) sink.drained();
   }
 }

@@ -1,5 +1,6 @@
-import { from, type ObservableInput, type Subscription } from 'rxjs';
+import { from, type Subscription } from 'rxjs';
 import { CancelledError, EmptyResultError } from '../errors.js';
+import { isObservableLike, isPromiseLike, type TaskOutput } from './task-output.js';
 
 /** What a pool task receives besides its input. */
 export interface TaskContext {
@@ -19,16 +20,13 @@ const RUNNING = 0;
 const SETTLED = 1;
 const CANCELLED = 2;
 
-function isPromiseLike<T>(value: unknown): value is PromiseLike<T> {
-  return typeof value === 'object' && value !== null && typeof (value as PromiseLike<T>).then === 'function';
-}
-
 /**
- * One running task: it is also the task's {@link TaskContext}, so a run costs one object, plus an
- * AbortController only if the task reads `signal`. Promises take a direct `then` path; anything
- * else goes through `from()` and its result is the last value it emitted.
+ * One running task. It costs one object, plus an AbortController only if the task reads `signal`.
+ * Promises take a direct `then` path, observables are subscribed (their result is the last value
+ * they emitted), and anything else is the result as it is (see {@link TaskOutput}). Its owner hands
+ * user code a context of its own (with `signal` as an own property), never the run itself.
  */
-export class TaskRun<I, R> implements TaskContext {
+export class TaskRun<I, R> {
   private state = RUNNING;
   private controller: AbortController | undefined;
   private subscription: Subscription | undefined;
@@ -62,8 +60,8 @@ export class TaskRun<I, R> implements TaskContext {
     return this.state !== RUNNING;
   }
 
-  start(task: (input: I, context: TaskRun<I, R>) => ObservableInput<R>): void {
-    let result: ObservableInput<R>;
+  start(task: (input: I, run: TaskRun<I, R>) => TaskOutput<R>): void {
+    let result: TaskOutput<R>;
     try {
       result = task(this.input, this);
       if (isPromiseLike<R>(result)) {
@@ -73,6 +71,7 @@ export class TaskRun<I, R> implements TaskContext {
         );
         return;
       }
+      if (!isObservableLike<R>(result)) return this.settle(true, result);
       this.subscribing = true;
       let last: R | undefined;
       let hasValue = false;

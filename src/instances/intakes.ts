@@ -1,4 +1,4 @@
-import type { PullIntake } from '../../operators/internal/pool.js';
+import type { PullIntake } from '../../operators/internal/index.js';
 
 /** Where a lazy intake delivers: one input, the end, or a failure of the source itself. */
 export interface IntakeTarget<I> {
@@ -10,30 +10,6 @@ export interface IntakeTarget<I> {
 export interface ClosableIntake extends PullIntake {
   /** Stops the source early (calls the iterator's `return`). */
   close(): void;
-}
-
-/** Inputs 0..n-1, counted rather than stored; input closes as soon as the last one started. */
-export function countIntake(n: number, target: IntakeTarget<number>): ClosableIntake {
-  let next = 0;
-  return {
-    pull: () => (next < n ? target.pulled(next++) : target.inputDone()),
-    get exhausted() {
-      return next >= n;
-    },
-    close: () => undefined,
-  };
-}
-
-/** An array's items by index; input closes as soon as the last one started. */
-export function arrayIntake<I>(items: readonly I[], target: IntakeTarget<I>): ClosableIntake {
-  let next = 0;
-  return {
-    pull: () => (next < items.length ? target.pulled(items[next++]!) : target.inputDone()),
-    get exhausted() {
-      return next >= items.length;
-    },
-    close: () => undefined,
-  };
 }
 
 /** A synchronous iterator, pulled one input per free slot. */

@@ -69,6 +69,8 @@ export interface MIDecidedEvent<R> extends TaskEvent {
   readonly result: MIResult<R>;
   /** What made a failed decision: a MaxInstancesError, MinInstancesError, BackpressureError or the deciding failure. */
   readonly cause?: unknown;
+  /** Set when the spec's receipt log failed to record this decision (which stands all the same). */
+  readonly receiptError?: unknown;
 }
 
 /** Everything a multiple-instance task reports, in order; `decided` is last but for detach's `late`/`refused`. */

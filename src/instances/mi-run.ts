@@ -1,39 +1,35 @@
-import { asyncScheduler, type ObservableInput, type Subscriber, Subscription } from 'rxjs';
-import { allSettled, copyCounters, countEvent, emptyCounters, type Rule } from '../../operators/index.js';
-import { Pool, type PoolSink, type PullIntake } from '../../operators/internal/pool.js';
-import type { TaskRun } from '../../operators/internal/task-run.js';
-import { withAttempts } from '../../operators/internal/attempts.js';
-import { BackpressureError, MaxInstancesError, MinInstancesError } from '../errors.js';
-import { errorRecord } from '../receipts/receipt-log.js';
+import { asyncScheduler, type Subscriber, Subscription } from 'rxjs';
+import {
+  allSettled,
+  copyCounters,
+  countEvent,
+  emptyCounters,
+  type Rule,
+  type Verdict,
+} from '../../operators/index.js';
+import {
+  parseLimit,
+  Pool,
+  type PoolSink,
+  type PullIntake,
+  type TaskOutput,
+  type TaskRun,
+  withAttempts,
+} from '../../operators/internal/index.js';
+import { BackpressureError, ConfigError, MaxInstancesError, MinInstancesError } from '../errors.js';
 import { InstanceTable } from './instance-table.js';
 import type { MIDecidedEvent, MIEvent } from './mi-event.js';
 import type { MIReason, MIResult, MIStatus } from './mi-result.js';
-import type { InstanceContext, MISpec } from './spec.js';
+import type { MISpec } from './spec.js';
 
 const DEFAULT_MAX_BUFFERED = 100_000;
 
-interface Decision {
-  readonly status: MIStatus;
-  readonly reason: MIReason;
-}
-
-/** The context of a first and only attempt: no object beyond the run it reads from. */
-class SingleAttemptContext<I, R> implements InstanceContext {
-  readonly attempt = 1;
-
-  constructor(
-    private readonly run: TaskRun<I, R>,
-    readonly instanceId: string,
-  ) {}
-
-  get index(): number {
-    return this.run.index;
-  }
-
-  get signal(): AbortSignal {
-    return this.run.signal;
-  }
-}
+/**
+ * Where a run is: admitting and running instances (`open`), carrying out a decision (`deciding`:
+ * its own cancellations still count), decided with detached instances still running (`decided`),
+ * or over (`ended`: completed, errored or unsubscribed).
+ */
+type Phase = 'open' | 'deciding' | 'decided' | 'ended';
 
 /**
  * One subscription to a multiple-instance task: it drives a {@link Pool}, turns what the pool
@@ -51,10 +47,7 @@ export class MIRun<I, R> implements PoolSink<I, R> {
   private readonly caseId: string;
   private readonly rule: Rule;
   private readonly subscriptions = new Subscription();
-  private decision: Decision | undefined;
-  private deciding = false;
-  private decidedEmitted = false;
-  private ended = false;
+  private phase: Phase = 'open';
   private lastFailure: unknown;
 
   constructor(
@@ -74,7 +67,11 @@ export class MIRun<I, R> implements PoolSink<I, R> {
   }
 
   get closed(): boolean {
-    return this.ended || this.subscriber.closed;
+    return this.phase === 'ended' || this.subscriber.closed;
+  }
+
+  private get undecided(): boolean {
+    return this.phase === 'open';
   }
 
   /** Subscribes to the spec's control streams: concurrency, cancel, complete, abort. */
@@ -82,12 +79,18 @@ export class MIRun<I, R> implements PoolSink<I, R> {
     const { concurrency, cancel, complete, abort } = this.spec;
     const fail = (error: unknown) => this.fail(error);
     if (typeof concurrency !== 'number') {
-      this.subscriptions.add(
-        concurrency.subscribe({ next: (limit) => this.pool.setLimit(limit), error: fail }),
-      );
+      const setLimit = (limit: number) => {
+        try {
+          this.pool.setLimit(parseLimit('multiple-instance concurrency', limit));
+        } catch (error) {
+          this.fail(error);
+        }
+      };
+      this.subscriptions.add(concurrency.subscribe({ next: setLimit, error: fail }));
     }
     const cancelOne = (index: number) => {
-      if (!this.decision) this.pool.cancel(index);
+      if (!Number.isSafeInteger(index) || index < 0) return this.fail(badIndex(index));
+      if (this.undecided) this.pool.cancel(index);
     };
     if (cancel) this.subscriptions.add(cancel.subscribe({ next: cancelOne, error: fail }));
     if (complete) {
@@ -113,7 +116,7 @@ export class MIRun<I, R> implements PoolSink<I, R> {
 
   /** An input pushed by an Observable source. */
   offer(input: I): void {
-    if (this.decision) return this.refuse(input, 'decided');
+    if (!this.undecided) return this.refuse(input, 'decided');
     const { maxInstances, maxBuffered = DEFAULT_MAX_BUFFERED } = this.spec;
     if (maxInstances !== undefined && this.counters.admitted >= maxInstances)
       return this.refuse(input, 'max-instances');
@@ -125,7 +128,7 @@ export class MIRun<I, R> implements PoolSink<I, R> {
 
   /** An input pulled from a lazy source (an async pull may resolve after the decision: refused then). */
   pulled(input: I): void {
-    if (this.decision) return this.refuse(input, 'decided');
+    if (!this.undecided) return this.refuse(input, 'decided');
     const { maxInstances } = this.spec;
     if (maxInstances !== undefined && this.counters.admitted >= maxInstances) {
       return this.decide('failed', 'max-instances', new MaxInstancesError(maxInstances, maxInstances + 1));
@@ -137,6 +140,11 @@ export class MIRun<I, R> implements PoolSink<I, R> {
     this.pool.closeInput();
   }
 
+  /** A source of known length (a count, an array): every instance is admitted now, pending. */
+  admitAll(inputs: Iterable<I>): void {
+    this.pool.admitAll(inputs);
+  }
+
   /** A source of known length over `maxInstances`: decided before anything starts. */
   refuseOversized(length: number, maxInstances: number): void {
     this.decide('failed', 'max-instances', new MaxInstancesError(maxInstances, length));
@@ -144,13 +152,13 @@ export class MIRun<I, R> implements PoolSink<I, R> {
 
   /** The source (not a task) failed: the stream errors and everything is torn down. */
   fail(error: unknown): void {
-    if (this.ended) return;
-    this.ended = true;
+    if (this.phase === 'ended') return;
+    this.phase = 'ended';
     this.subscriber.error(error);
   }
 
   dispose(): void {
-    this.ended = true;
+    this.phase = 'ended';
     this.pool.teardown();
     this.subscriptions.unsubscribe();
   }
@@ -170,7 +178,7 @@ export class MIRun<I, R> implements PoolSink<I, R> {
   }
 
   succeeded(run: TaskRun<I, R>, value: R): void {
-    if (this.decision) return this.late(run, { outcome: 'succeeded', value });
+    if (!this.undecided) return this.late(run, { outcome: 'succeeded', value });
     const { taskId, caseId } = this;
     const at = this.scheduler.now();
     const { index, attempts } = run;
@@ -179,7 +187,7 @@ export class MIRun<I, R> implements PoolSink<I, R> {
   }
 
   failed(run: TaskRun<I, R>, error: unknown): void {
-    if (this.decision) return this.late(run, { outcome: 'failed', error });
+    if (!this.undecided) return this.late(run, { outcome: 'failed', error });
     const { taskId, caseId } = this;
     const at = this.scheduler.now();
     const { index, attempts } = run;
@@ -196,7 +204,7 @@ export class MIRun<I, R> implements PoolSink<I, R> {
   }
 
   inputClosed(total: number): void {
-    if (this.decision) return;
+    if (!this.undecided) return;
     this.emit({
       type: 'inputClosed',
       taskId: this.taskId,
@@ -212,14 +220,14 @@ export class MIRun<I, R> implements PoolSink<I, R> {
   }
 
   drained(): void {
-    if (this.deciding) return;
+    if (this.phase === 'deciding') return;
     // A rule that never decided though everything settled ends as all-settled, as completeWhen does.
-    if (!this.decision) this.decide('completed', 'all-settled');
+    if (this.undecided) this.decide('completed', 'all-settled');
     else this.end();
   }
 
   private retrying(run: TaskRun<I, R>, attempt: number, error: unknown, delayMs: number): void {
-    if (this.decision) return; // detached instances report only their `late` outcome
+    if (!this.undecided) return; // detached instances report only their `late` outcome
     const { taskId, caseId } = this;
     const at = this.scheduler.now();
     this.emit({
@@ -273,7 +281,7 @@ export class MIRun<I, R> implements PoolSink<I, R> {
   private emit(event: Exclude<MIEvent<I, R>, { type: 'decided' }>): void {
     // Counters stop at the decision; its own cancellations (emitted while deciding) still count.
     if (
-      !this.decidedEmitted &&
+      (this.phase === 'open' || this.phase === 'deciding') &&
       event.type !== 'refused' &&
       event.type !== 'retrying' &&
       event.type !== 'late'
@@ -285,8 +293,13 @@ export class MIRun<I, R> implements PoolSink<I, R> {
   }
 
   private evaluate(): void {
-    if (this.decision || this.ended) return;
-    const verdict = this.rule(this.counters);
+    if (!this.undecided) return;
+    let verdict: Verdict;
+    try {
+      verdict = this.rule(this.counters);
+    } catch (error) {
+      return this.fail(error); // a rule (or its predicate) that throws errors the stream
+    }
     if (verdict !== 'continue') {
       this.decide(verdict.status, verdict.reason, verdict.status === 'failed' ? this.lastFailure : undefined);
     }
@@ -297,13 +310,13 @@ export class MIRun<I, R> implements PoolSink<I, R> {
    * `decided` with the result, and end — at once, or in detach mode when the last detached one ends.
    */
   private decide(status: MIStatus, reason: MIReason, cause?: unknown, cancelAll = false): void {
-    if (this.decision || this.ended) return;
+    if (!this.undecided) return;
     const detach = this.spec.remaining === 'detach' && !cancelAll;
-    this.deciding = true;
-    this.decision = { status, reason };
+    this.phase = 'deciding';
     this.pool.stopIntake();
     if (!detach) this.pool.cancelRunning();
-    this.deciding = false;
+    if (this.closed) return; // a consumer unsubscribed on one of the cancellations
+    this.phase = 'decided';
     const counters = copyCounters(this.counters);
     const result: MIResult<R> = {
       taskId: this.taskId,
@@ -327,39 +340,41 @@ export class MIRun<I, R> implements PoolSink<I, R> {
     };
     this.table?.apply(event); // marks the running ones detached before the snapshot
     if (this.table) Object.assign(result, { instances: this.table.snapshot(), values: this.table.values() });
-    this.decidedEmitted = true;
-    this.spec.receipts?.append({
-      kind: 'mi-decision',
-      taskId: this.taskId,
-      caseId: this.caseId,
-      status,
-      reason,
-      counters: { ...counters },
-      at: event.at,
-      cause: errorRecord(cause),
-    });
     this.subscriber.next(event);
     if (this.pool.activeCount === 0) this.end();
   }
 
   private end(): void {
-    if (this.ended) return;
-    this.ended = true;
+    if (this.phase === 'ended') return;
+    this.phase = 'ended';
     this.subscriber.complete();
     this.dispose();
   }
 
   /** The pool task: `run` with the instance context, wrapped in timeout and retries when the spec asks. */
-  private instanceTask(): (input: I, run: TaskRun<I, R>) => ObservableInput<R> {
+  private instanceTask(): (input: I, run: TaskRun<I, R>) => TaskOutput<R> {
     const { run: work, retry, instanceTimeoutMs, random } = this.spec;
+    const { taskId, caseId } = this;
     if (!retry && instanceTimeoutMs === undefined) {
-      return (input, run) => work(input, new SingleAttemptContext(run, this.idOf(run)));
+      // One object per instance, its fields its own: spreading it keeps a live `signal`.
+      return (input, run) =>
+        work(input, {
+          taskId,
+          caseId,
+          index: run.index,
+          instanceId: this.idOf(run),
+          attempt: 1,
+          get signal() {
+            return run.signal;
+          },
+        });
     }
     const scheduler = this.scheduler;
     return (input, run) => {
       const instanceId = this.idOf(run);
+      const { index } = run;
       return withAttempts(
-        (attempt, signal) => work(input, { index: run.index, instanceId, attempt, signal }),
+        (attempt, signal) => work(input, { taskId, caseId, index, instanceId, attempt, signal }),
         {
           retry,
           timeoutMs: instanceTimeoutMs,
@@ -371,4 +386,12 @@ export class MIRun<I, R> implements PoolSink<I, R> {
       );
     };
   }
+}
+
+function badIndex(index: unknown): ConfigError {
+  return new ConfigError(
+    'multiple-instance cancel',
+    ['cancel'],
+    [`cancel: an instance index is an integer ≥ 0, got ${String(index)}`],
+  );
 }

@@ -1,12 +1,7 @@
 import { isObservable, Observable, type OperatorFunction } from 'rxjs';
-import { ConfigError } from '../../operators/errors.js';
-import {
-  arrayIntake,
-  asyncIteratorIntake,
-  type ClosableIntake,
-  countIntake,
-  iteratorIntake,
-} from './intakes.js';
+import { ConfigError } from '../errors.js';
+import { asyncIteratorIntake, type ClosableIntake, iteratorIntake } from './intakes.js';
+import { recordDecisions } from './decision-receipts.js';
 import type { MIEvent } from './mi-event.js';
 import { MIRun } from './mi-run.js';
 import { type MISpec, validateSpec } from './spec.js';
@@ -36,21 +31,24 @@ export type MISource<I> = Iterable<I> | AsyncIterable<I> | Observable<I>;
 export function multipleInstance<I, R>(spec: MISpec<I, R>): OperatorFunction<I, MIEvent<I, R>> {
   validateSpec(spec);
   return (source) =>
-    new Observable<MIEvent<I, R>>((subscriber) => {
-      const run = new MIRun(spec, subscriber);
-      run.connectControls();
-      const inputs = source.subscribe({
-        next: (input) => run.offer(input),
-        error: (error: unknown) => run.fail(error),
-        complete: () => run.inputDone(),
-      });
-      run.add(inputs);
-      if (spec.creationMode === 'static' && !inputs.closed) {
-        inputs.unsubscribe(); // static creation: the instances are those that arrived on subscription
-        run.inputDone();
-      }
-      return () => run.dispose();
-    });
+    withReceipts(
+      spec,
+      new Observable<MIEvent<I, R>>((subscriber) => {
+        const run = new MIRun(spec, subscriber);
+        run.connectControls();
+        const inputs = source.subscribe({
+          next: (input) => run.offer(input),
+          error: (error: unknown) => run.fail(error),
+          complete: () => run.inputDone(),
+        });
+        run.add(inputs);
+        if (spec.creationMode === 'static' && !inputs.closed) {
+          inputs.unsubscribe(); // static creation: the instances are those that arrived on subscription
+          run.inputDone();
+        }
+        return () => run.dispose();
+      }),
+    );
 }
 
 /**
@@ -73,25 +71,41 @@ export function runMultipleInstance<I, R>(
   validateSpec(spec);
   if (isObservable(source)) return source.pipe(multipleInstance(spec));
   const length = knownLength(source);
-  return new Observable<MIEvent<I, R>>((subscriber) => {
-    const run = new MIRun(spec, subscriber);
-    if (length !== undefined && spec.maxInstances !== undefined && length > spec.maxInstances) {
-      run.refuseOversized(length, spec.maxInstances);
-      return () => run.dispose();
-    }
-    const intake: ClosableIntake =
-      typeof source === 'number'
-        ? countIntake(source, run as unknown as MIRun<number, R>)
-        : Array.isArray(source)
-          ? arrayIntake(source as readonly I[], run)
-          : Symbol.asyncIterator in source
+  return withReceipts(
+    spec,
+    new Observable<MIEvent<I, R>>((subscriber) => {
+      const run = new MIRun(spec, subscriber);
+      if (length !== undefined && spec.maxInstances !== undefined && length > spec.maxInstances) {
+        run.refuseOversized(length, spec.maxInstances);
+        return () => run.dispose();
+      }
+      run.connectControls();
+      if (typeof source === 'number') (run as unknown as MIRun<number, R>).admitAll(countTo(source));
+      else if (Array.isArray(source)) run.admitAll(source as readonly I[]);
+      else {
+        const intake: ClosableIntake =
+          Symbol.asyncIterator in source
             ? asyncIteratorIntake((source as AsyncIterable<I>)[Symbol.asyncIterator](), run)
             : iteratorIntake((source as Iterable<I>)[Symbol.iterator](), run);
-    run.add(() => intake.close());
-    run.connectControls();
-    run.pullFrom(intake);
-    return () => run.dispose();
-  });
+        run.add(() => intake.close());
+        run.pullFrom(intake);
+      }
+      return () => run.dispose();
+    }),
+  );
+}
+
+/** The events, with a receipt per decision when the spec has a log: receipts consume events. */
+function withReceipts<I, R>(
+  spec: MISpec<I, R>,
+  events: Observable<MIEvent<I, R>>,
+): Observable<MIEvent<I, R>> {
+  return spec.receipts ? events.pipe(recordDecisions(spec.receipts)) : events;
+}
+
+/** 0, 1, …, n − 1, counted rather than stored. */
+function* countTo(n: number): Generator<number> {
+  for (let i = 0; i < n; i++) yield i;
 }
 
 /** The length of a number or array source, checked; undefined for lazy sources. */

@@ -1,11 +1,22 @@
-import { Observable, type ObservableInput, type SchedulerLike } from 'rxjs';
+import { Observable, type SchedulerLike } from 'rxjs';
 import { z } from 'zod';
 import { type BackoffPolicy, backoffPolicySchema, type Rule } from '../../operators/index.js';
-import { functionSchema, parseConfig, schedulerSchema } from '../../operators/internal/config.js';
+import {
+  functionSchema,
+  parseConfig,
+  schedulerSchema,
+  type TaskOutput,
+} from '../../operators/internal/index.js';
 import { type ReceiptLog, receiptLogSchema } from '../receipts/receipt-log.js';
 
-/** What an instance's `run` receives on each attempt. */
+/**
+ * What an instance's `run` receives on each attempt: an object of its own fields, so spreading it
+ * (`{ ...context, extra }`) keeps every one, `signal` included.
+ */
 export interface InstanceContext {
+  readonly taskId: string;
+  /** The spec's `caseId`, or its `taskId` when it has none. */
+  readonly caseId: string;
   /** 0-based admission order. */
   readonly index: number;
   /** `taskId#index`. */
@@ -26,8 +37,11 @@ export interface RetryPolicy extends BackoffPolicy {
 export interface MISpec<I, R> {
   readonly taskId: string;
   readonly caseId?: string;
-  /** Called anew for every attempt of every instance. */
-  readonly run: (input: I, context: InstanceContext) => ObservableInput<R>;
+  /**
+   * Called anew for every attempt of every instance. Returns the instance's result as a plain value,
+   * a Promise of it, or an Observable (its last value); strings and arrays are plain values.
+   */
+  readonly run: (input: I, context: InstanceContext) => TaskOutput<R>;
   /** Instances running at once: a positive integer, `Infinity`, or a stream of them. */
   readonly concurrency: number | Observable<number>;
   /** When the task is done (default `allSettled()`). */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { allSettled, type Rule, threshold } from '../../operators/index.js';
-import { parseConfig } from '../../operators/internal/config.js';
+import { parseConfig } from '../../operators/internal/index.js';
 
 /** A YAWL multiple-instance task's attributes. */
 export interface YawlMIAttributes {

@@ -1,4 +1,5 @@
-import type { DaemonEvent, DaemonMetrics, OperationResult } from './types.js';
+import { describeError } from '../errors.js';
+import type { DaemonEvent, DaemonHealth, DaemonMetrics, HealthPolicy, OperationResult } from './types.js';
 
 const LATENCY_WINDOW = 1000;
 const HEALTH_WINDOW = 100;
@@ -20,8 +21,15 @@ export class DaemonState {
   private outcomeCount = 0;
   private failuresInWindow = 0;
   private readonly finished: Ring<OperationResult>;
+  /** Operations whose trigger is broken now, with why; cleared when it fires again. */
+  private readonly brokenTriggers = new Map<string, string>();
+  private lastReceiptFailure: string | undefined;
+  private lastListenerFailure: string | undefined;
 
-  constructor(cacheSize: number) {
+  constructor(
+    cacheSize: number,
+    private readonly policy: HealthPolicy = {},
+  ) {
     this.finished = new Ring(cacheSize);
   }
 
@@ -29,6 +37,16 @@ export class DaemonState {
     switch (event.type) {
       case 'operation:enqueued':
         this.enqueued++;
+        if (event.trigger !== undefined) this.brokenTriggers.delete(event.operationId);
+        return;
+      case 'trigger:failed':
+        this.brokenTriggers.set(event.operationId, describeError(event.error));
+        return;
+      case 'daemon:receipt-failed':
+        this.lastReceiptFailure = describeError(event.error);
+        return;
+      case 'daemon:listener-failed':
+        this.lastListenerFailure = describeError(event.error);
         return;
       case 'operation:started':
         this.started++;
@@ -51,10 +69,31 @@ export class DaemonState {
     return this.enqueued - this.started - this.endedBeforeStart;
   }
 
-  /** Failed share of the last finished runs that succeeded or failed (0 when none). */
-  get failureRatio(): number {
+  /**
+   * Degraded, with the reason, when a trigger is broken, the receipt log failed, too many of the
+   * recent runs failed (judged on at least `minSample` of them) or too many wait; else healthy.
+   */
+  health(): DaemonHealth {
+    const { maxFailureRatio = 0.5, minSample = 10, maxQueued = 1000 } = this.policy;
+    for (const [operationId, reason] of this.brokenTriggers) {
+      return { status: 'degraded', reason: `the trigger of ${operationId} failed: ${reason}` };
+    }
+    if (this.lastReceiptFailure !== undefined) {
+      return { status: 'degraded', reason: `the receipt log failed: ${this.lastReceiptFailure}` };
+    }
     const n = Math.min(this.outcomeCount, HEALTH_WINDOW);
-    return n === 0 ? 0 : this.failuresInWindow / n;
+    const ratio = n === 0 ? 0 : this.failuresInWindow / n;
+    if (n >= minSample && ratio > maxFailureRatio) {
+      return {
+        status: 'degraded',
+        reason: `${Math.round(ratio * 100)}% of the last ${n} runs failed (limit ${maxFailureRatio * 100}%)`,
+      };
+    }
+    if (this.queued > maxQueued) {
+      return { status: 'degraded', reason: `${this.queued} runs queued (limit ${maxQueued})` };
+    }
+    const listener = this.lastListenerFailure;
+    return { status: 'healthy', reason: listener === undefined ? 'ok' : `ok; a listener threw: ${listener}` };
   }
 
   metrics(now: number, startedAt: number): DaemonMetrics {
@@ -84,7 +123,7 @@ export class DaemonState {
   /** Finished runs, newest first, of one operation or of all. */
   recent(operationId?: string): OperationResult[] {
     const results = this.finished.newestFirst();
-    return operationId === undefined ? results : results.filter((r) => r.operationId === operationId);
+    return operationId === undefined ? results : results.filter((r) => r.id === operationId);
   }
 
   private finish(result: OperationResult): void {

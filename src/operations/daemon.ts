@@ -1,41 +1,51 @@
+import { asyncScheduler, Observable, type SchedulerLike, Subscription } from 'rxjs';
 import {
-  asyncScheduler,
-  Observable,
-  type ObservableInput,
-  type SchedulerLike,
-  Subject,
-  type Subscription,
-} from 'rxjs';
-import { withAttempts } from '../../operators/internal/attempts.js';
-import { Pool, type PoolSink } from '../../operators/internal/pool.js';
-import { Queue } from '../../operators/internal/queue.js';
-import type { TaskRun } from '../../operators/internal/task-run.js';
+  longDelays,
+  Pool,
+  type PoolSink,
+  Queue,
+  type TaskOutput,
+  type TaskRun,
+  withAttempts,
+} from '../../operators/internal/index.js';
+import { backoffDelay } from '../../operators/index.js';
 import { DaemonNotRunningError, DuplicateOperationError, UnknownOperationError } from '../errors.js';
-import { errorRecord } from '../receipts/receipt-log.js';
+import { Broadcast } from '../events/broadcast.js';
 import { triggerFrom } from '../triggers/trigger-config.js';
 import type { TriggerFire } from '../triggers/trigger-fire.js';
-import { validateDaemonConfig, validateOperation } from './config.js';
+import { parseStopOptions, validateDaemonConfig, validateOperation } from './config.js';
 import { DaemonState } from './daemon-state.js';
+import { receiptsOfRuns } from './run-receipts.js';
 import type {
   DaemonConfig,
   DaemonEvent,
   DaemonHealth,
   DaemonMetrics,
   Operation,
-  OperationContext,
+  OperationInfo,
   OperationResult,
 } from './types.js';
 
 type AnyOperation = Operation<never, unknown>;
 
+/**
+ * What runs of one operation id share, across an unschedule and a re-schedule of that id: a run
+ * still going when its operation is replaced keeps counting, so `overlap: 'skip'` still sees it.
+ */
+interface OperationSlot {
+  /** Runs admitted to the pool and not finished. */
+  active: number;
+  /** `overlap: 'queue'` runs waiting for the active run to end (made when first needed). */
+  backlog: Queue<Job> | undefined;
+}
+
 interface Entry {
   readonly operation: AnyOperation;
   readonly trigger: Observable<TriggerFire> | undefined;
+  readonly slot: OperationSlot;
   triggerSubscription: Subscription | undefined;
-  /** Runs of this operation admitted to the pool and not finished. */
-  active: number;
-  /** `overlap: 'queue'` runs waiting for this operation's active run to end (made when first needed). */
-  backlog: Queue<Job> | undefined;
+  /** Failures of its trigger in a row; the trigger is resubscribed after a backoff. */
+  triggerFailures: number;
 }
 
 interface Job {
@@ -57,46 +67,27 @@ interface Stopping {
   readonly done: Promise<void>;
   readonly resolve: () => void;
   cancelled: number;
-  /** Set once waiting runs are cancelled: from then, the last running run to end finishes the stop. */
-  draining: boolean;
   deadline?: Subscription;
 }
 
-/** The context of a run without retries: one object, the signal read from the pool's run. */
-class SingleRunContext implements OperationContext<never> {
-  readonly attempt = 1;
-
-  constructor(
-    private readonly job: Job,
-    private readonly run: TaskRun<Job, unknown>,
-  ) {}
-
-  get operationId(): string {
-    return this.job.entry.operation.id;
-  }
-  get runId(): string {
-    return this.job.runId;
-  }
-  get payload(): never {
-    return this.job.payload as never;
-  }
-  get trigger(): TriggerFire | undefined {
-    return this.job.trigger;
-  }
-  get signal(): AbortSignal {
-    return this.run.signal;
-  }
-}
+/** A broken trigger is resubscribed after this backoff (1 s, 2 s, 4 s, … up to a minute). */
+const TRIGGER_BACKOFF = { initialDelayMs: 1000, multiplier: 2, maxDelayMs: 60_000 } as const;
 
 /** The rxdaemon daemon (DESIGN.md §6); made by {@link createDaemon}. */
-export class Daemon implements PoolSink<Job, unknown> {
+export class Daemon {
   readonly id: string;
-  /** Every lifecycle event, as it happens (hot). */
+  /**
+   * Every lifecycle event, as it happens (hot). A listener that throws does not disturb the daemon
+   * or the other listeners: its error is reported as a `daemon:listener-failed` event.
+   */
   readonly events: Observable<DaemonEvent>;
-  private readonly subject = new Subject<DaemonEvent>();
+  private readonly bus: Broadcast<DaemonEvent>;
   private readonly scheduler: SchedulerLike;
-  private readonly operations = new Map<string, Entry>();
+  private readonly operationsById = new Map<string, Entry>();
+  /** Slots of unscheduled operations whose runs are still going, by id. */
+  private readonly retiring = new Map<string, OperationSlot>();
   private readonly state: DaemonState;
+  private readonly record: ((event: DaemonEvent) => void) | undefined;
   private phase: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
   private pool: Pool<Job, unknown> | undefined;
   private runs = 0;
@@ -104,16 +95,25 @@ export class Daemon implements PoolSink<Job, unknown> {
   private admitting: Job | undefined;
   private startedAt = 0;
   private stopping: Stopping | undefined;
+  private reportingListenerError = false;
 
   constructor(private readonly config: DaemonConfig) {
     this.id = config.id ?? 'daemon';
     this.scheduler = config.scheduler ?? asyncScheduler;
-    this.state = new DaemonState(config.completedCacheSize ?? 1000);
-    this.events = this.subject.asObservable();
-  }
-
-  get closed(): boolean {
-    return this.phase === 'stopped';
+    this.state = new DaemonState(config.completedCacheSize ?? 1000, config.health);
+    this.bus = new Broadcast<DaemonEvent>((error) => this.listenerFailed(error));
+    this.events = this.bus.events;
+    this.record = config.receipts
+      ? receiptsOfRuns(config.receipts, (error, event) =>
+          this.emit({
+            type: 'daemon:receipt-failed',
+            daemonId: this.id,
+            at: event.at,
+            runId: event.runId,
+            error,
+          }),
+        )
+      : undefined;
   }
 
   /**
@@ -122,41 +122,64 @@ export class Daemon implements PoolSink<Job, unknown> {
    */
   schedule<P, R>(operation: Operation<P, R>): void {
     validateOperation(operation as unknown as AnyOperation);
-    if (this.operations.has(operation.id)) throw new DuplicateOperationError(operation.id);
-    const { trigger } = operation;
+    const { id, trigger } = operation;
+    if (this.operationsById.has(id)) throw new DuplicateOperationError(id);
     const entry: Entry = {
       operation: operation as unknown as AnyOperation,
       trigger:
         trigger === undefined || trigger instanceof Observable
           ? trigger
           : triggerFrom(trigger, { ...this.config.sources, scheduler: this.scheduler }),
+      slot: this.retiring.get(id) ?? { active: 0, backlog: undefined },
       triggerSubscription: undefined,
-      active: 0,
-      backlog: undefined,
+      triggerFailures: 0,
     };
-    this.operations.set(operation.id, entry);
+    this.retiring.delete(id);
+    this.operationsById.set(id, entry);
     if (this.phase === 'running') this.listen(entry);
   }
 
   /**
-   * Removes an operation: its trigger stops and its queued runs are cancelled; a running one finishes.
+   * Removes an operation: its trigger stops and its queued runs are cancelled; a running one finishes
+   * (and still counts for the overlap policy of an operation scheduled again under the same id).
    * @throws UnknownOperationError
    */
   unschedule(operationId: string): void {
-    const entry = this.operations.get(operationId);
+    const entry = this.operationsById.get(operationId);
     if (!entry) throw new UnknownOperationError(operationId);
-    entry.triggerSubscription?.unsubscribe();
-    this.operations.delete(operationId);
-    this.cancelBacklog(entry);
+    this.stopListening(entry);
+    this.operationsById.delete(operationId);
+    this.cancelBacklog(entry.slot);
+    if (entry.slot.active > 0) this.retiring.set(operationId, entry.slot);
+  }
+
+  /** The registered operations, in registration order, with what runs and waits of each. */
+  operations(): OperationInfo[] {
+    return [...this.operationsById.values()].map(({ operation, slot, triggerFailures }) => ({
+      id: operation.id,
+      ...(operation.name !== undefined ? { name: operation.name } : {}),
+      overlap: operation.overlap ?? 'skip',
+      trigger:
+        operation.trigger === undefined
+          ? 'none'
+          : operation.trigger instanceof Observable
+            ? 'custom'
+            : operation.trigger.type,
+      active: slot.active,
+      queued: slot.backlog?.length ?? 0,
+      triggerFailures,
+    }));
   }
 
   /**
-   * Runs an operation now, through the same pool and overlap policy as its trigger. Resolves with the
-   * run's result whatever its outcome; rejects only for a bad call.
+   * Runs an operation now, through the same pool as its trigger. An explicit call is a job: it is
+   * queued behind a run of the same operation, never dropped — unless the operation asked for
+   * `overlap: 'skip'` (or runs in parallel with `'allow'`). Resolves with the run's result whatever
+   * its outcome; rejects only for a bad call.
    */
   execute<R = unknown>(operationId: string, payload?: unknown): Promise<OperationResult<R>> {
     if (this.phase !== 'running') return Promise.reject(new DaemonNotRunningError(this.id, this.phase));
-    const entry = this.operations.get(operationId);
+    const entry = this.operationsById.get(operationId);
     if (!entry) return Promise.reject(new UnknownOperationError(operationId));
     return new Promise<OperationResult>((resolve) =>
       this.dispatch(entry, payload, undefined, resolve),
@@ -171,7 +194,7 @@ export class Daemon implements PoolSink<Job, unknown> {
   run<R = unknown>(operationId: string, payload?: unknown): Observable<OperationResult<R>> {
     return new Observable<OperationResult<R>>((subscriber) => {
       if (this.phase !== 'running') return subscriber.error(new DaemonNotRunningError(this.id, this.phase));
-      const entry = this.operations.get(operationId);
+      const entry = this.operationsById.get(operationId);
       if (!entry) return subscriber.error(new UnknownOperationError(operationId));
       const job = this.dispatch(entry, payload, undefined, (result) => {
         subscriber.next(result as OperationResult<R>);
@@ -187,32 +210,41 @@ export class Daemon implements PoolSink<Job, unknown> {
     if (this.phase === 'stopping') throw new DaemonNotRunningError(this.id, 'stopping');
     this.phase = 'running';
     this.startedAt = this.scheduler.now();
-    this.pool = new Pool((job, run) => this.runJob(job, run), this, this.config.maxConcurrent ?? 5);
+    this.pool = new Pool(
+      (job, run) => this.runJob(job, run),
+      this.poolSink(),
+      this.config.maxConcurrent ?? 5,
+    );
     this.emit({ type: 'daemon:started', daemonId: this.id, at: this.startedAt });
-    for (const entry of this.operations.values()) this.listen(entry);
+    // An operation a `daemon:started` listener scheduled is listening already: `listen` is idempotent.
+    for (const entry of this.operationsById.values()) this.listen(entry);
   }
 
   /**
    * Stops triggers and intake at once, cancels the waiting runs, lets running ones finish for up to
    * `drainMs` (scheduler time), then cancels them (their signals aborted) and emits `daemon:stopped`.
+   * @throws ConfigError (as a rejection) for a `drainMs` that is not a finite number ≥ 0
    */
   stop(options: { readonly drainMs?: number } = {}): Promise<void> {
+    let drainMs: number;
+    try {
+      drainMs = parseStopOptions(options).drainMs ?? 10_000;
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (this.stopping) return this.stopping.done;
     if (this.phase !== 'running') return Promise.resolve();
-    const { drainMs = 10_000 } = options;
     let resolve!: () => void;
     const done = new Promise<void>((r) => (resolve = r));
-    const stopping: Stopping = { done, resolve, cancelled: 0, draining: false };
+    const stopping: Stopping = { done, resolve, cancelled: 0 };
     this.stopping = stopping;
     this.phase = 'stopping';
-    for (const entry of this.operations.values()) {
-      entry.triggerSubscription?.unsubscribe();
-      this.cancelBacklog(entry);
-    }
-    this.pool!.stopIntake();
-    stopping.draining = true;
-    if (this.pool!.activeCount === 0) this.finishStopping();
-    else stopping.deadline = this.scheduler.schedule(() => this.pool?.cancelRunning(), drainMs);
+    for (const entry of this.operationsById.values()) this.stopListening(entry);
+    for (const slot of this.slots()) this.cancelBacklog(slot);
+    const pool = this.pool!;
+    pool.stopIntake();
+    if (pool.activeCount === 0) this.finishStopping();
+    else stopping.deadline = longDelays(this.scheduler).schedule(() => pool.cancelRunning(), drainMs);
     return done;
   }
 
@@ -224,18 +256,7 @@ export class Daemon implements PoolSink<Job, unknown> {
     if (this.phase !== 'running') {
       return { status: 'stopped', reason: this.phase === 'idle' ? 'not started' : this.phase };
     }
-    const { maxFailureRatio = 0.5, maxQueued = 1000 } = this.config.health ?? {};
-    const ratio = this.state.failureRatio;
-    if (ratio > maxFailureRatio) {
-      return {
-        status: 'degraded',
-        reason: `${Math.round(ratio * 100)}% of recent runs failed (limit ${maxFailureRatio * 100}%)`,
-      };
-    }
-    const queued = this.state.queued;
-    if (queued > maxQueued)
-      return { status: 'degraded', reason: `${queued} runs queued (limit ${maxQueued})` };
-    return { status: 'healthy', reason: 'ok' };
+    return this.state.health();
   }
 
   /** Finished runs, newest first (at most `completedCacheSize`), of one operation or all. */
@@ -243,14 +264,24 @@ export class Daemon implements PoolSink<Job, unknown> {
     return this.state.recent(operationId);
   }
 
-  // PoolSink
-
-  admitted(index: number, job: Job): void {
-    job.poolIndex = index;
+  /** What the pool reports, turned into runs' events: private, so no caller can fake an outcome. */
+  private poolSink(): PoolSink<Job, unknown> {
+    return {
+      get closed() {
+        return false;
+      },
+      admitted: (index, job) => (job.poolIndex = index),
+      started: (run) => this.started(run.input),
+      succeeded: (run, value) => this.finish(run.input, 'succeeded', value, undefined, run.attempts),
+      failed: (run, error) => this.finish(run.input, 'failed', undefined, error, run.attempts),
+      cancelled: (_index, job, wasRunning) =>
+        this.finish(job, 'cancelled', undefined, undefined, wasRunning ? 1 : 0),
+      inputClosed: () => undefined,
+      drained: () => undefined,
+    };
   }
 
-  started(run: TaskRun<Job, unknown>): void {
-    const job = run.input;
+  private started(job: Job): void {
     // Started in the same call that enqueued it (a free slot): same instant, one clock read saved.
     job.startedAt = this.admitting === job ? job.enqueuedAt : this.scheduler.now();
     this.emit({
@@ -262,22 +293,6 @@ export class Daemon implements PoolSink<Job, unknown> {
     });
   }
 
-  succeeded(run: TaskRun<Job, unknown>, value: unknown): void {
-    this.finish(run.input, 'succeeded', value, undefined, run.attempts);
-  }
-
-  failed(run: TaskRun<Job, unknown>, error: unknown): void {
-    this.finish(run.input, 'failed', undefined, error, run.attempts);
-  }
-
-  cancelled(_index: number, job: Job, wasRunning: boolean): void {
-    this.finish(job, 'cancelled', undefined, undefined, wasRunning ? 1 : 0);
-  }
-
-  inputClosed(): void {}
-
-  drained(): void {}
-
   private dispatch(
     entry: Entry,
     payload: unknown,
@@ -285,18 +300,19 @@ export class Daemon implements PoolSink<Job, unknown> {
     resolve?: (r: OperationResult) => void,
   ): Job {
     const job = this.newJob(entry, payload, trigger, resolve);
-    const at = job.enqueuedAt;
     this.emit({
       type: 'operation:enqueued',
       daemonId: this.id,
-      at,
+      at: job.enqueuedAt,
       operationId: entry.operation.id,
       runId: job.runId,
       trigger,
     });
-    const overlap = entry.operation.overlap ?? 'skip';
-    if (entry.active > 0 && overlap === 'skip') this.report(job, 'skipped', undefined, undefined, 0);
-    else if (entry.active > 0 && overlap === 'queue') (entry.backlog ??= new Queue<Job>()).push(job);
+    // A trigger fire that finds its operation busy is skipped by default; an explicit call queues.
+    const overlap = entry.operation.overlap ?? (trigger === undefined ? 'queue' : 'skip');
+    const { slot } = entry;
+    if (slot.active > 0 && overlap === 'skip') this.report(job, 'skipped', undefined, undefined, 0);
+    else if (slot.active > 0 && overlap === 'queue') (slot.backlog ??= new Queue<Job>()).push(job);
     else {
       this.admitting = job;
       this.admit(job);
@@ -332,25 +348,30 @@ export class Daemon implements PoolSink<Job, unknown> {
   }
 
   private admit(job: Job): void {
-    job.entry.active++;
+    job.entry.slot.active++;
     this.pool!.admit(job);
   }
 
-  private runJob(job: Job, run: TaskRun<Job, unknown>): ObservableInput<unknown> {
+  private runJob(job: Job, run: TaskRun<Job, unknown>): TaskOutput<unknown> {
     const { operation } = job.entry;
+    const { id: operationId } = operation;
+    const { runId, payload, trigger } = job;
     if (operation.retry === undefined && operation.timeoutMs === undefined) {
-      return operation.run(new SingleRunContext(job, run));
+      // One object per run, its fields its own: spreading it keeps a live `signal`.
+      return operation.run({
+        operationId,
+        runId,
+        payload: payload as never,
+        trigger,
+        attempt: 1,
+        get signal() {
+          return run.signal;
+        },
+      });
     }
     return withAttempts(
       (attempt, signal) =>
-        operation.run({
-          operationId: operation.id,
-          runId: job.runId,
-          payload: job.payload as never,
-          trigger: job.trigger,
-          attempt,
-          signal,
-        }),
+        operation.run({ operationId, runId, payload: payload as never, trigger, attempt, signal }),
       {
         retry: operation.retry,
         timeoutMs: operation.timeoutMs,
@@ -362,8 +383,8 @@ export class Daemon implements PoolSink<Job, unknown> {
             type: 'operation:retrying',
             daemonId: this.id,
             at: this.scheduler.now(),
-            operationId: operation.id,
-            runId: job.runId,
+            operationId,
+            runId,
             attempt,
             error,
             delayMs,
@@ -380,15 +401,19 @@ export class Daemon implements PoolSink<Job, unknown> {
     error: unknown,
     attempts: number,
   ): void {
-    const { entry } = job;
-    entry.active--;
+    const { slot } = job.entry;
+    slot.active--;
     this.report(job, status, value, error, attempts);
-    const { backlog } = entry;
-    while (entry.active === 0 && backlog !== undefined && backlog.length > 0 && this.phase === 'running') {
+    const { backlog } = slot;
+    while (slot.active === 0 && backlog !== undefined && backlog.length > 0 && this.phase === 'running') {
       const next = backlog.shift();
       if (!next.settled) this.admit(next); // one given up while queued was reported already
     }
-    if (this.stopping?.draining && this.pool!.activeCount === 0) this.finishStopping();
+    if (slot.active === 0) {
+      const { id } = job.entry.operation;
+      if (this.retiring.get(id) === slot) this.retiring.delete(id);
+    }
+    if (this.stopping && this.pool!.activeCount === 0) this.finishStopping();
   }
 
   private report(
@@ -401,7 +426,7 @@ export class Daemon implements PoolSink<Job, unknown> {
     job.settled = true;
     const endedAt = this.scheduler.now();
     const result: OperationResult = {
-      operationId: job.entry.operation.id,
+      id: job.entry.operation.id,
       runId: job.runId,
       status,
       value: status === 'succeeded' ? value : undefined,
@@ -412,31 +437,24 @@ export class Daemon implements PoolSink<Job, unknown> {
       endedAt,
     };
     if (status === 'cancelled' && this.stopping) this.stopping.cancelled++;
-    this.config.receipts?.append({
-      kind: 'operation-run',
-      daemonId: this.id,
-      operationId: result.operationId,
-      runId: result.runId,
-      status,
-      attempts,
-      enqueuedAt: result.enqueuedAt,
-      startedAt: result.startedAt ?? null,
-      endedAt,
-      error: errorRecord(result.error),
-    });
     this.emit({
       type: `operation:${status}`,
       daemonId: this.id,
       at: endedAt,
-      operationId: result.operationId,
+      operationId: result.id,
       runId: job.runId,
       result,
     });
     job.resolve?.(result);
   }
 
-  private cancelBacklog(entry: Entry): void {
-    const { backlog } = entry;
+  private *slots(): Iterable<OperationSlot> {
+    for (const entry of this.operationsById.values()) yield entry.slot;
+    yield* this.retiring.values();
+  }
+
+  private cancelBacklog(slot: OperationSlot): void {
+    const { backlog } = slot;
     while (backlog !== undefined && backlog.length > 0) {
       const job = backlog.shift();
       if (!job.settled) this.report(job, 'cancelled', undefined, undefined, 0);
@@ -444,13 +462,48 @@ export class Daemon implements PoolSink<Job, unknown> {
   }
 
   private listen(entry: Entry): void {
-    entry.triggerSubscription = entry.trigger?.subscribe({
-      next: (fire) => this.dispatch(entry, undefined, fire),
-      // A trigger that breaks is reported as a failed run of its operation, not lost.
-      error: (error: unknown) => {
-        this.report(this.newJob(entry, undefined, undefined, undefined), 'failed', undefined, error, 0);
-      },
+    if (entry.trigger === undefined || entry.triggerSubscription !== undefined) return;
+    // Held before subscribing: a trigger that errors on subscription replaces it with its retry.
+    const listening = new Subscription();
+    entry.triggerSubscription = listening;
+    listening.add(
+      entry.trigger.subscribe({
+        next: (fire) => {
+          entry.triggerFailures = 0;
+          this.dispatch(entry, undefined, fire);
+        },
+        error: (error: unknown) => this.triggerFailed(entry, error),
+      }),
+    );
+  }
+
+  private stopListening(entry: Entry): void {
+    entry.triggerSubscription?.unsubscribe();
+    entry.triggerSubscription = undefined;
+  }
+
+  /**
+   * A trigger that breaks is reported (a failed run of its operation, a `trigger:failed` event,
+   * health degraded with the reason) and resubscribed after a backoff, so later fires still run.
+   */
+  private triggerFailed(entry: Entry, error: unknown): void {
+    const failures = ++entry.triggerFailures;
+    const retryInMs = backoffDelay(failures, TRIGGER_BACKOFF);
+    const { id } = entry.operation;
+    entry.triggerSubscription?.unsubscribe();
+    this.report(this.newJob(entry, undefined, undefined, undefined), 'failed', undefined, error, 0);
+    this.emit({
+      type: 'trigger:failed',
+      daemonId: this.id,
+      at: this.scheduler.now(),
+      operationId: id,
+      error,
+      retryInMs,
     });
+    entry.triggerSubscription = longDelays(this.scheduler).schedule(() => {
+      entry.triggerSubscription = undefined;
+      if (this.phase === 'running' && this.operationsById.get(id) === entry) this.listen(entry);
+    }, retryInMs);
   }
 
   private finishStopping(): void {
@@ -469,15 +522,27 @@ export class Daemon implements PoolSink<Job, unknown> {
     stopping.resolve();
   }
 
+  private listenerFailed(error: unknown): void {
+    if (this.reportingListenerError) return; // a listener that throws on this report too: dropped
+    this.reportingListenerError = true;
+    try {
+      this.emit({ type: 'daemon:listener-failed', daemonId: this.id, at: this.scheduler.now(), error });
+    } finally {
+      this.reportingListenerError = false;
+    }
+  }
+
+  /** Every consumer of the daemon's state reads its events: metrics and health, receipts, listeners. */
   private emit(event: DaemonEvent): void {
     this.state.apply(event);
-    if (this.subject.observed) this.subject.next(event); // nobody listening: skip rxjs's dispatch
+    this.record?.(event);
+    if (this.bus.observed) this.bus.emit(event);
   }
 }
 
 /**
  * A daemon: one worker pool of `maxConcurrent` shared by every operation, triggers on an injected
- * scheduler, events as the single source of truth for metrics, health and recent results.
+ * scheduler, events as the single source of truth for metrics, health, receipts and recent results.
  *
  * @throws ConfigError naming every bad field of `config`
  */

@@ -1,4 +1,5 @@
-import type { Observable, ObservableInput, SchedulerLike } from 'rxjs';
+import type { Observable, SchedulerLike } from 'rxjs';
+import type { TaskOutput } from '../../operators/index.js';
 import type { RetryPolicy } from '../instances/spec.js';
 import type { ReceiptLog } from '../receipts/receipt-log.js';
 import type { TriggerConfig, TriggerSources } from '../triggers/trigger-config.js';
@@ -27,7 +28,8 @@ export interface Operation<P = unknown, R = unknown> {
   readonly name?: string;
   /** When it runs by itself: a trigger config (DESIGN.md §5) or any Observable of firings. */
   readonly trigger?: TriggerConfig | Observable<TriggerFire>;
-  readonly run: (context: OperationContext<P>) => ObservableInput<R>;
+  /** Returns the run's value: plain, a Promise of it, or an Observable (its last value). */
+  readonly run: (context: OperationContext<P>) => TaskOutput<R>;
   /** `skip` (default): a run that finds one active is skipped; `queue`: it runs after; `allow`: in parallel. */
   readonly overlap?: OverlapPolicy;
   readonly timeoutMs?: number;
@@ -39,7 +41,8 @@ export interface Operation<P = unknown, R = unknown> {
  * (one object shape for every result keeps the hot path monomorphic).
  */
 export interface OperationResult<R = unknown> {
-  readonly operationId: string;
+  /** The operation's id. */
+  readonly id: string;
   readonly runId: string;
   readonly status: 'succeeded' | 'failed' | 'skipped' | 'cancelled';
   /** The run's result when it succeeded. */
@@ -64,16 +67,36 @@ export interface DaemonConfig {
   /** The streams reactive, event and idle triggers listen to. */
   readonly sources?: Omit<TriggerSources, 'scheduler'>;
   /** When `health()` says degraded. */
-  readonly health?: {
-    /** Failed share of the last 100 finished runs above which the daemon is degraded (default 0.5). */
-    readonly maxFailureRatio?: number;
-    /** Waiting runs above which the daemon is degraded (default 1000). */
-    readonly maxQueued?: number;
-  };
+  readonly health?: HealthPolicy;
   /** Uniform [0, 1) numbers for retry jitter (default `Math.random`). */
   readonly random?: () => number;
   /** A receipt log: one receipt is appended per finished run (any status). */
   readonly receipts?: ReceiptLog;
+}
+
+/** When `health()` says degraded. */
+export interface HealthPolicy {
+  /** Failed share of the last 100 finished runs above which the daemon is degraded (default 0.5). */
+  readonly maxFailureRatio?: number;
+  /** Runs that must have succeeded or failed before the ratio is judged (default 10). */
+  readonly minSample?: number;
+  /** Waiting runs above which the daemon is degraded (default 1000). */
+  readonly maxQueued?: number;
+}
+
+/** One registered operation, as `daemon.operations()` lists it. */
+export interface OperationInfo {
+  readonly id: string;
+  readonly name?: string;
+  readonly overlap: OverlapPolicy;
+  /** The kind of its trigger config, `'custom'` for an Observable, `'none'` without a trigger. */
+  readonly trigger: TriggerConfig['type'] | 'custom' | 'none';
+  /** Its runs running now. */
+  readonly active: number;
+  /** Its runs waiting behind the active one (`overlap: 'queue'`). */
+  readonly queued: number;
+  /** Failures of its trigger in a row (0 while it works): it is resubscribed after a backoff. */
+  readonly triggerFailures: number;
 }
 
 interface DaemonEventBase {
@@ -97,10 +120,31 @@ export type DaemonEvent =
       readonly error: unknown;
       readonly delayMs: number;
     })
-  | (RunEventBase & {
-      readonly type: 'operation:succeeded' | 'operation:failed' | 'operation:skipped' | 'operation:cancelled';
-      readonly result: OperationResult;
+  | OperationEndedEvent
+  | (DaemonEventBase & {
+      /** A trigger errored: its run is reported failed, and it is subscribed again after `retryInMs`. */
+      readonly type: 'trigger:failed';
+      readonly operationId: string;
+      readonly error: unknown;
+      readonly retryInMs: number;
+    })
+  | (DaemonEventBase & {
+      /** The receipt log could not record a run; the run's outcome stands. */
+      readonly type: 'daemon:receipt-failed';
+      readonly runId: string;
+      readonly error: unknown;
+    })
+  | (DaemonEventBase & {
+      /** A listener of `daemon.events` threw; the daemon and the other listeners carry on. */
+      readonly type: 'daemon:listener-failed';
+      readonly error: unknown;
     });
+
+/** How a run ended: one event per run, carrying its result. */
+export type OperationEndedEvent = RunEventBase & {
+  readonly type: 'operation:succeeded' | 'operation:failed' | 'operation:skipped' | 'operation:cancelled';
+  readonly result: OperationResult;
+};
 
 export interface DaemonMetrics {
   readonly succeeded: number;

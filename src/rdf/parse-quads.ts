@@ -1,9 +1,13 @@
 import { type Quad, StreamParser } from 'n3';
 import { Observable } from 'rxjs';
+import { z } from 'zod';
+import { parseConfig } from '../../operators/internal/index.js';
 import type { PatchSource } from './rdf-patch.js';
 import type { RdfChange } from './rdf-change.js';
 
 export type QuadFormat = 'N-Quads' | 'N-Triples' | 'Turtle' | 'TriG';
+
+const optionsSchema = z.strictObject({ format: z.enum(['N-Quads', 'N-Triples', 'Turtle', 'TriG']) });
 
 /**
  * Parses N-Quads, N-Triples, Turtle or TriG with n3's streaming parser; every quad is an `add`.
@@ -13,8 +17,9 @@ export function parseQuads(
   source: PatchSource,
   options: { readonly format: QuadFormat },
 ): Observable<RdfChange> {
+  const { format } = parseConfig('parseQuads options', optionsSchema, options);
   return new Observable<RdfChange>((subscriber) => {
-    const parser = new StreamParser({ format: options.format });
+    const parser = new StreamParser({ format });
     let stopped = false;
     parser.on('data', (quad: Quad) => subscriber.next({ op: 'add', quad }));
     parser.on('error', (error: Error) => subscriber.error(error));

@@ -8,7 +8,7 @@ import {
   type Term,
 } from 'n3';
 import { Observable } from 'rxjs';
-import { EngineError } from '../../operators/errors.js';
+import { EngineError } from '../errors.js';
 import type { RdfChange } from './rdf-change.js';
 
 const { namedNode, blankNode, literal, quad, defaultGraph } = DataFactory;

@@ -1,13 +1,8 @@
-import { type Quad, type Quad_Subject, Store, type Term } from 'n3';
-import {
-  asyncScheduler,
-  filter,
-  Observable,
-  type OperatorFunction,
-  type SchedulerLike,
-  Subject,
-  tap,
-} from 'rxjs';
+import { DataFactory, type Quad, type Quad_Subject, Store, type Term } from 'n3';
+import { filter, Observable, type OperatorFunction, type SchedulerLike, Subject, tap } from 'rxjs';
+import { z } from 'zod';
+import { parseConfig, schedulerSchema } from '../../operators/internal/index.js';
+import { longDelays } from '../../operators/internal/index.js';
 import type { RdfChange } from './rdf-change.js';
 
 /** An n3 Store whose writes are also a change feed. */
@@ -19,24 +14,37 @@ export interface ObservedStore {
   delete(quad: Quad): boolean;
 }
 
-/** Wraps an n3 Store so that writes through `add`/`delete` are emitted as changes (hot). */
+type QuadArguments = [Quad] | [Quad['subject'], Quad['predicate'], Quad['object'], Quad['graph']?];
+
+function quadOf(args: QuadArguments): Quad {
+  const [subject, predicate, object, graph] = args;
+  return predicate === undefined
+    ? (subject as Quad)
+    : DataFactory.quad(subject as Quad_Subject, predicate, object!, graph ?? DataFactory.defaultGraph());
+}
+
+/**
+ * Makes every effective write to `store` a change (hot), whichever n3 method made it: n3 funnels
+ * `add`, `addQuads`, `import`, `delete`, `removeQuads`, `remove`, `removeMatches` and `deleteGraph`
+ * through the instance's `addQuad` / `removeQuad`, so those two are wrapped on the instance — the
+ * store stays an n3 `Store` that other code writes to as usual.
+ */
 export function observeStore(store: Store = new Store()): ObservedStore {
   const subject = new Subject<RdfChange>();
+  const addQuad = store.addQuad.bind(store) as (...args: QuadArguments) => boolean;
+  const removeQuad = store.removeQuad.bind(store) as (...args: QuadArguments) => boolean;
+  const observed = (op: RdfChange['op'], write: (...args: QuadArguments) => boolean) =>
+    function (...args: QuadArguments): boolean {
+      const changed = write(...args);
+      if (changed) subject.next({ op, quad: quadOf(args) });
+      return changed;
+    };
+  Object.assign(store, { addQuad: observed('add', addQuad), removeQuad: observed('delete', removeQuad) });
   return {
     store,
     changes: subject.asObservable(),
-    add(quad) {
-      if (store.has(quad)) return false;
-      store.addQuad(quad);
-      subject.next({ op: 'add', quad });
-      return true;
-    },
-    delete(quad) {
-      if (!store.has(quad)) return false;
-      store.removeQuad(quad);
-      subject.next({ op: 'delete', quad });
-      return true;
-    },
+    add: (quad) => store.addQuad(quad),
+    delete: (quad) => store.removeQuad(quad),
   };
 }
 
@@ -84,6 +92,11 @@ export interface SubjectChanges {
   readonly changes: readonly RdfChange[];
 }
 
+const bySubjectSchema = z.strictObject({
+  windowMs: z.number().finite().nonnegative(),
+  scheduler: schedulerSchema.optional(),
+});
+
 /**
  * Groups changes by subject: a group opens at a subject's first change and is emitted `windowMs`
  * later (scheduler time) with every change to that subject meanwhile; what is open is flushed when
@@ -98,7 +111,8 @@ export function bySubject(options: {
   readonly windowMs: number;
   readonly scheduler?: SchedulerLike;
 }): OperatorFunction<RdfChange, SubjectChanges> {
-  const { windowMs, scheduler = asyncScheduler } = options;
+  const { windowMs } = parseConfig('bySubject options', bySubjectSchema, options);
+  const scheduler = longDelays(options.scheduler);
   return (changes) =>
     new Observable<SubjectChanges>((subscriber) => {
       const open = new Map<

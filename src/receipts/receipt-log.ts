@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EngineError } from '../../operators/errors.js';
+import { describeError, EngineError } from '../errors.js';
 import { leafHash, toHex } from './blake3.js';
 import { canonicalJson, type JsonValue } from './canonical-json.js';
 import { type MerkleProof, MerkleTree } from './merkle.js';
@@ -51,10 +51,14 @@ export const receiptLogSchema = z.custom<ReceiptLog>(
 export function errorRecord(error: unknown): JsonValue {
   if (error === undefined) return null;
   if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return { name: error.name, message: error.message, ...(typeof code === 'string' ? { code } : {}) };
+    const { name, code } = error as { name: unknown; code?: unknown };
+    return {
+      name: typeof name === 'string' ? name : 'Error',
+      message: describeError(error),
+      ...(typeof code === 'string' ? { code } : {}),
+    };
   }
-  return { message: String(error) };
+  return { message: describeError(error) };
 }
 
 class MemoryReceiptLog implements ReceiptLog {

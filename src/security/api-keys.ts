@@ -1,6 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { parseConfig } from '../../operators/internal/config.js';
+import { parseConfig } from '../../operators/internal/index.js';
 import { AuthError } from '../errors.js';
 import { blake3, toHex } from '../receipts/blake3.js';
 
@@ -56,7 +56,7 @@ export interface ApiKeyAuth {
   authenticate(key: string | undefined): AuthOutcome;
 }
 
-const optionsSchema = z.object({
+const optionsSchema = z.strictObject({
   hashes: z.array(z.string().regex(HASH_PATTERN, 'must be 64 lowercase hex digits (hashApiKey)')),
   mode: z.enum(['required', 'optional']).optional(),
 });

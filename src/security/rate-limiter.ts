@@ -1,7 +1,7 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { z } from 'zod';
-import { Bucket } from '../../operators/internal/bucket.js';
-import { parseConfig, schedulerSchema } from '../../operators/internal/config.js';
+import { Bucket } from '../../operators/internal/index.js';
+import { parseConfig, schedulerSchema } from '../../operators/internal/index.js';
 
 export interface RateLimiterOptions {
   /** Burst per key: the bucket's size, and what a new key starts with. */
@@ -27,7 +27,7 @@ export interface RateLimiter {
   readonly size: number;
 }
 
-const optionsSchema = z.object({
+const optionsSchema = z.strictObject({
   capacity: z.number().int().min(1),
   refillPerSecond: z.number().finite().positive(),
   scheduler: schedulerSchema.optional(),

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { allSettled, allSucceed, type Rule, threshold, toleratedFailures } from '../../operators/rules.js';
+import { allSettled, allSucceed, type Rule, threshold, toleratedFailures } from '../../operators/index.js';
 
 /** One instance of a generated scenario: when its input arrives, how long it runs, how it ends. */
 export interface InstancePlan {

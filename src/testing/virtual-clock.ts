@@ -1,5 +1,5 @@
 import { VirtualTimeScheduler } from 'rxjs';
-import { ConfigError } from '../../operators/errors.js';
+import { ConfigError } from '../errors.js';
 
 /**
  * A virtual-time scheduler whose `now()` starts at a real date, so calendar-based work (cron, DST)

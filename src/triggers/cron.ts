@@ -1,8 +1,9 @@
 import { CronExpressionParser } from 'cron-parser';
-import { asyncScheduler, Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import { Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { z } from 'zod';
-import { ConfigError } from '../../operators/errors.js';
-import { parseConfig, schedulerSchema } from '../../operators/internal/config.js';
+import { ConfigError } from '../errors.js';
+import { parseConfig, schedulerSchema } from '../../operators/internal/index.js';
+import { longDelays } from '../../operators/internal/index.js';
 import type { TriggerFire } from './trigger-fire.js';
 
 export interface CronOptions {
@@ -13,10 +14,7 @@ export interface CronOptions {
   readonly scheduler?: SchedulerLike;
 }
 
-/** Timers longer than this overflow Node's 32-bit delay (and fire at once): wait in steps instead. */
-const LONGEST_WAIT_MS = 2 ** 31 - 1;
-
-const optionsSchema = z.object({
+const optionsSchema = z.strictObject({
   tz: z.string().optional(),
   endDate: z.union([z.date(), z.number().finite()]).optional(),
   scheduler: schedulerSchema.optional(),
@@ -29,13 +27,18 @@ export function validateCron(expression: string, tz: string | undefined): string
   try {
     new Intl.DateTimeFormat('en', { timeZone: zone });
   } catch {
-    problems.push(['tz', `tz: unknown time zone ${JSON.stringify(zone)}`]);
+    problems.push([
+      'tz',
+      `tz: unknown time zone ${typeof zone === 'string' ? JSON.stringify(zone) : typeof zone}`,
+    ]);
   }
   try {
     if (typeof expression !== 'string') throw new Error('must be a string');
     CronExpressionParser.parse(expression, { tz: 'UTC' });
   } catch (error) {
-    problems.push(['expression', `expression ${JSON.stringify(expression)}: ${(error as Error).message}`]);
+    const shown =
+      typeof expression === 'string' ? JSON.stringify(expression) : `of type ${typeof expression}`;
+    problems.push(['expression', `expression ${shown}: ${(error as Error).message}`]);
   }
   if (problems.length > 0) {
     throw new ConfigError(
@@ -80,24 +83,21 @@ export function cron(expression: string, options: CronOptions = {}): Observable<
   parseConfig('cron options', optionsSchema, options);
   const tz = validateCron(expression, options.tz);
   const { endDate } = options;
-  const scheduler = options.scheduler ?? asyncScheduler;
+  const scheduler = longDelays(options.scheduler);
   return new Observable<TriggerFire>((subscriber) => {
     let pending: Subscription | undefined;
-    const waitFor = (due: number): void => {
-      const delay = Math.max(0, due - scheduler.now());
+    const armAfter = (after: number): void => {
+      // A subscriber that unsubscribed while handling the last fire (take(n)) gets no new timer.
+      if (subscriber.closed) return;
+      const due = nextCronTime(expression, tz, after, endDate);
+      if (due === undefined) return subscriber.complete();
       pending = scheduler.schedule(
         () => {
-          if (scheduler.now() < due) return waitFor(due); // a long wait done in steps
           subscriber.next({ kind: 'cron', at: scheduler.now(), scheduledFor: due });
           armAfter(Math.max(due, scheduler.now()));
         },
-        Math.min(delay, LONGEST_WAIT_MS),
+        Math.max(0, due - scheduler.now()),
       );
-    };
-    const armAfter = (after: number): void => {
-      const due = nextCronTime(expression, tz, after, endDate);
-      if (due === undefined) subscriber.complete();
-      else waitFor(due);
     };
     armAfter(scheduler.now());
     return () => pending?.unsubscribe();

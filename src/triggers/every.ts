@@ -1,6 +1,7 @@
-import { asyncScheduler, defer, map, type Observable, type SchedulerLike, timer } from 'rxjs';
+import { defer, map, type Observable, type SchedulerLike, timer } from 'rxjs';
 import { z } from 'zod';
-import { parseConfig, schedulerSchema } from '../../operators/internal/config.js';
+import { parseConfig, schedulerSchema } from '../../operators/internal/index.js';
+import { longDelays } from '../../operators/internal/index.js';
 import type { TriggerFire } from './trigger-fire.js';
 
 /**
@@ -19,13 +20,13 @@ export function every(
 ): Observable<TriggerFire> {
   parseConfig(
     'every',
-    z.object({ ms: z.number().finite().positive(), scheduler: schedulerSchema.optional() }),
+    z.strictObject({ ms: z.number().finite().positive(), scheduler: schedulerSchema.optional() }),
     {
       ms,
       ...options,
     },
   );
-  const scheduler = options.scheduler ?? asyncScheduler;
+  const scheduler = longDelays(options.scheduler);
   return defer(() => {
     const start = scheduler.now();
     return timer(ms, ms, scheduler).pipe(

@@ -1,6 +1,7 @@
-import { asyncScheduler, map, type Observable, type SchedulerLike, startWith, switchMap, timer } from 'rxjs';
+import { map, type Observable, type SchedulerLike, startWith, switchMap, timer } from 'rxjs';
 import { z } from 'zod';
-import { parseConfig, schedulerSchema } from '../../operators/internal/config.js';
+import { parseConfig, schedulerSchema } from '../../operators/internal/index.js';
+import { longDelays } from '../../operators/internal/index.js';
 import type { TriggerFire } from './trigger-fire.js';
 
 /**
@@ -21,13 +22,13 @@ export function idle(
 ): Observable<TriggerFire> {
   parseConfig(
     'idle',
-    z.object({ ms: z.number().finite().positive(), scheduler: schedulerSchema.optional() }),
+    z.strictObject({ ms: z.number().finite().positive(), scheduler: schedulerSchema.optional() }),
     {
       ms,
       ...options,
     },
   );
-  const scheduler = options.scheduler ?? asyncScheduler;
+  const scheduler = longDelays(options.scheduler);
   return activity.pipe(
     startWith(undefined),
     switchMap(() => {

@@ -1,5 +1,13 @@
 import { asyncScheduler, filter, map, type Observable, type SchedulerLike } from 'rxjs';
+import { z } from 'zod';
+import { parseConfig, schedulerSchema } from '../../operators/internal/index.js';
 import type { TriggerFire } from './trigger-fire.js';
+
+const optionsSchema = z.strictObject({
+  entity: z.string().optional(),
+  kinds: z.array(z.string(), { error: 'must be an array of kinds' }).optional(),
+  scheduler: schedulerSchema.optional(),
+});
 
 /** A change to an entity, as an application or an RDF feed reports it. */
 export interface Mutation {
@@ -21,6 +29,9 @@ export interface MutationFilter {
 
 /**
  * Fires for each mutation of the given entity and kinds; the mutation is the fire's `cause`.
+ * `kinds` is a list matched by equality: `kinds: ['update']`, never a substring.
+ *
+ * @throws ConfigError for a bad filter
  *
  * ```text
  * mutations: -o-u-o-           o = order create, u = user update; entity 'order'
@@ -31,6 +42,7 @@ export function onMutation(
   mutations: Observable<Mutation>,
   options: MutationFilter = {},
 ): Observable<TriggerFire> {
+  parseConfig('onMutation options', optionsSchema, options);
   const { entity, kinds, scheduler = asyncScheduler } = options;
   return mutations.pipe(
     filter(

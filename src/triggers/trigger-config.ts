@@ -1,7 +1,7 @@
 import { type Observable, type SchedulerLike } from 'rxjs';
 import { z } from 'zod';
-import { ConfigError } from '../../operators/errors.js';
-import { parseConfig } from '../../operators/internal/config.js';
+import { ConfigError } from '../errors.js';
+import { parseConfig } from '../../operators/internal/index.js';
 import { cron, nextCronTime, validateCron } from './cron.js';
 import { every } from './every.js';
 import { idle } from './idle.js';
@@ -18,15 +18,15 @@ export type TriggerConfig =
   | { readonly type: 'event'; readonly name: string };
 
 export const triggerConfigSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('interval'), ms: z.number().finite().positive() }),
-  z.object({ type: z.literal('cron'), expression: z.string().min(1), tz: z.string().optional() }),
-  z.object({ type: z.literal('idle'), ms: z.number().finite().positive() }),
-  z.object({
+  z.strictObject({ type: z.literal('interval'), ms: z.number().finite().positive() }),
+  z.strictObject({ type: z.literal('cron'), expression: z.string().min(1), tz: z.string().optional() }),
+  z.strictObject({ type: z.literal('idle'), ms: z.number().finite().positive() }),
+  z.strictObject({
     type: z.literal('reactive'),
     entity: z.string().optional(),
     kinds: z.array(z.string()).optional(),
   }),
-  z.object({ type: z.literal('event'), name: z.string().min(1) }),
+  z.strictObject({ type: z.literal('event'), name: z.string().min(1) }),
 ]);
 
 /** Validates a trigger config (a cron's expression and zone included). */
@@ -43,7 +43,10 @@ export interface TriggerState {
 
 export interface TriggerVerdict {
   readonly shouldExecute: boolean;
-  /** Absolute ms: when it is (or was) due; `Infinity` for event-driven kinds and a spent idle trigger. */
+  /**
+   * Absolute ms, always later than `now`: when it is next due (when due now, the time after that);
+   * `Infinity` for event-driven kinds and an idle trigger until its next activity.
+   */
   readonly nextExecutionTime: number;
 }
 
@@ -60,19 +63,27 @@ export function evaluateTrigger(config: TriggerConfig, state: TriggerState): Tri
   const { now, lastExecutedAt, lastActivityAt } = state;
   switch (config.type) {
     case 'interval': {
-      const next = lastExecutedAt === undefined ? now : lastExecutedAt + config.ms;
-      return { shouldExecute: now >= next, nextExecutionTime: next };
+      const due = lastExecutedAt === undefined ? now : lastExecutedAt + config.ms;
+      // Due now: the next one is an interval after this execution.
+      return due <= now
+        ? { shouldExecute: true, nextExecutionTime: now + config.ms }
+        : { shouldExecute: false, nextExecutionTime: due };
     }
     case 'cron': {
-      const next = nextCronTime(config.expression, config.tz ?? 'UTC', lastExecutedAt ?? now) ?? Infinity;
-      return { shouldExecute: lastExecutedAt !== undefined && next <= now, nextExecutionTime: next };
+      const tz = config.tz ?? 'UTC';
+      const due = nextCronTime(config.expression, tz, lastExecutedAt ?? now) ?? Infinity;
+      if (lastExecutedAt === undefined || due > now) return { shouldExecute: false, nextExecutionTime: due };
+      return { shouldExecute: true, nextExecutionTime: nextCronTime(config.expression, tz, now) ?? Infinity };
     }
     case 'idle': {
       if (lastActivityAt === undefined) return { shouldExecute: false, nextExecutionTime: Infinity };
-      const next = lastActivityAt + config.ms;
-      if (lastExecutedAt !== undefined && lastExecutedAt >= next)
+      const due = lastActivityAt + config.ms;
+      if (lastExecutedAt !== undefined && lastExecutedAt >= due)
         return { shouldExecute: false, nextExecutionTime: Infinity };
-      return { shouldExecute: now >= next, nextExecutionTime: next };
+      // Due now: it fires once, then waits for the next activity.
+      return due <= now
+        ? { shouldExecute: true, nextExecutionTime: Infinity }
+        : { shouldExecute: false, nextExecutionTime: due };
     }
     case 'reactive':
     case 'event':

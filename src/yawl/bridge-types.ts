@@ -1,4 +1,5 @@
-import type { ObservableInput, SchedulerLike } from 'rxjs';
+import type { SchedulerLike } from 'rxjs';
+import type { TaskOutput } from '../../operators/index.js';
 import type { InstanceContext, RetryPolicy } from '../instances/spec.js';
 import type { Daemon } from '../operations/daemon.js';
 import type { JsonValue } from '../receipts/canonical-json.js';
@@ -17,13 +18,10 @@ export interface TaskHandlerContext {
 }
 
 /** Runs one task; its last value becomes the task's completion data. */
-export type TaskHandler = (context: TaskHandlerContext) => ObservableInput<JsonValue>;
+export type TaskHandler = (context: TaskHandlerContext) => TaskOutput<JsonValue>;
 
 /** Runs one instance of a multiple-instance task. */
-export type InstanceHandler<I, R> = (
-  input: I,
-  context: InstanceContext & { readonly caseId: string },
-) => ObservableInput<R>;
+export type InstanceHandler<I, R> = (input: I, context: InstanceContext) => TaskOutput<R>;
 
 export interface YawlBridgeOptions {
   readonly daemon: Daemon;

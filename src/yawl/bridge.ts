@@ -1,54 +1,36 @@
 import {
   asyncScheduler,
   defer,
-  filter,
   finalize,
   map,
   merge,
   type Observable,
   type SchedulerLike,
-  share,
   Subject,
   type Subscription,
-  take,
-  takeUntil,
-  timer,
 } from 'rxjs';
-import { TimeoutError } from '../../operators/errors.js';
-import { backoffDelay } from '../../operators/retry-backoff.js';
-import { type InstanceRegistry, instanceStates } from '../instances/instance-states.js';
+import { backoffDelay, TimeoutError } from '../../operators/index.js';
+import { longDelays } from '../../operators/internal/index.js';
 import type { MIEvent } from '../instances/mi-event.js';
 import type { InstanceRecord } from '../instances/mi-result.js';
-import { runMultipleInstance, type MISource } from '../instances/multiple-instance.js';
+import type { MISource } from '../instances/multiple-instance.js';
 import { fromYawlAttributes } from '../instances/yawl-attributes.js';
-import type { Daemon } from '../operations/daemon.js';
 import type { OperationResult } from '../operations/types.js';
 import type { JsonValue } from '../receipts/canonical-json.js';
 import { assertSafeIdentifier } from '../security/injection.js';
 import type { TriggerConfig } from '../triggers/trigger-config.js';
-import type {
-  BridgeEvent,
-  InstanceHandler,
-  TaskHandler,
-  TaskHandlerContext,
-  YawlBridgeOptions,
-} from './bridge-types.js';
-import type { YawlEngine, YawlEvent } from './engine.js';
+import { type BridgeContext, ownHandler } from './bridge-context.js';
+import type { BridgeEvent, InstanceHandler, TaskHandlerContext, YawlBridgeOptions } from './bridge-types.js';
+import { deferredChoice } from './deferred-choice.js';
+import type { YawlEvent } from './engine.js';
 import { YawlError } from './memory-engine.js';
+import { miTask } from './mi-task.js';
+import { runOnDaemon, runTask, type TaskPayload } from './task-runner.js';
+import { TaskSlots } from './task-slots.js';
 import { type DistributionStrategy, WorkerSlots } from './worker-slots.js';
 
-/** The daemon operation a bridge's handlers run under (`yawl-task`, `yawl-task-2`, … per bridge). */
+/** The daemon operation a bridge's handlers run under (`yawl-task`, `yawl-task-2`, … per daemon). */
 export const TASK_OPERATION = 'yawl-task';
-let bridges = 0;
-
-interface TaskPayload {
-  readonly caseId: string;
-  readonly taskId: string;
-  readonly attempt: number;
-  readonly worker: string | undefined;
-}
-
-const keyOf = (caseId: string, taskId: string): string => `${caseId}/${taskId}`;
 
 /**
  * Runs YAWL workflows on the daemon (DESIGN.md §7): enabled tasks with a handler are started and
@@ -59,56 +41,49 @@ const keyOf = (caseId: string, taskId: string): string => `${caseId}/${taskId}`;
 export class YawlBridge {
   /** What the bridge decides: assignments, retries, timeouts, choices, MI decisions. */
   readonly events: Observable<BridgeEvent>;
+  /** This bridge's operation on the daemon: several bridges may share one daemon (and its pool). */
+  readonly operationId: string;
   private readonly subject = new Subject<BridgeEvent>();
-  private readonly daemon: Daemon;
-  private readonly engine: YawlEngine;
-  private readonly handlers: Readonly<Record<string, TaskHandler>>;
-  private readonly scheduler: SchedulerLike;
-  /** Daemon runs in flight, by case/task: unsubscribing one cancels it. */
-  private readonly runs = new Map<string, Subscription>();
-  private readonly attempts = new Map<string, number>();
-  private readonly retries = new Map<string, Subscription>();
-  private readonly watches = new Map<string, Subscription>();
-  private readonly miTasks = new Map<
-    string,
-    { registry: InstanceRegistry<unknown> | undefined; abort: Subject<void> }
-  >();
-  private readonly slots = new Map<string, WorkerSlots>();
+  private readonly context: BridgeContext;
+  private readonly slots = new TaskSlots();
+  private readonly workerSlots = new Map<string, WorkerSlots>();
   private readonly manual: ReadonlySet<string>;
   private readonly subscription: Subscription;
   private recurring = 0;
-  /** This bridge's operation on the daemon: several bridges may share one daemon (and its pool). */
-  readonly operationId = ++bridges === 1 ? TASK_OPERATION : `${TASK_OPERATION}-${bridges}`;
 
   constructor(private readonly options: YawlBridgeOptions) {
-    this.daemon = options.daemon;
-    this.engine = options.engine;
-    this.handlers = options.handlers ?? {};
+    const { daemon, engine, handlers = {} } = options;
+    for (const taskId of Object.keys(handlers)) assertSafeIdentifier(taskId);
     this.manual = new Set(options.manual ?? []);
-    for (const taskId of Object.keys(this.handlers)) assertSafeIdentifier(taskId);
-    this.scheduler = options.scheduler ?? asyncScheduler;
+    const scheduler: SchedulerLike = options.scheduler ?? asyncScheduler;
     this.events = this.subject.asObservable();
-    this.daemon.schedule<TaskPayload, JsonValue>({
+    this.operationId = freeOperationId(daemon.operations().map((o) => o.id));
+    this.context = {
+      daemon,
+      engine,
+      scheduler,
+      operationId: this.operationId,
+      slots: this.slots,
+      handlerOf: (taskId) => ownHandler(handlers, taskId),
+      emit: (event) => this.subject.next({ ...event, at: scheduler.now() } as BridgeEvent),
+    };
+    daemon.schedule<TaskPayload, JsonValue>({
       id: this.operationId,
       overlap: 'allow',
       run: ({ payload, signal }) => {
         const { caseId, taskId, attempt, worker } = payload!;
         const context: TaskHandlerContext = { caseId, taskId, attempt, worker, signal };
-        return this.handlers[taskId]!(context);
+        return ownHandler(handlers, taskId)!(context);
       },
     });
-    this.subscription = this.engine.events.subscribe((event) => this.react(event));
+    this.subscription = engine.events.subscribe((event) => this.react(event));
   }
 
   /** Stops listening to the engine and cancels what the bridge runs. */
   dispose(): void {
     this.subscription.unsubscribe();
-    for (const group of [this.runs, this.retries, this.watches]) {
-      for (const s of group.values()) s.unsubscribe();
-      group.clear();
-    }
-    for (const { abort } of this.miTasks.values()) abort.next();
-    this.daemon.unschedule(this.operationId);
+    this.slots.clear();
+    this.options.daemon.unschedule(this.operationId);
   }
 
   /** Creates a case of `workflowId` each time `trigger` fires, as a daemon operation; returns its id. */
@@ -118,15 +93,16 @@ export class YawlBridge {
     input: JsonValue = null,
   ): string {
     assertSafeIdentifier(workflowId);
-    if (!this.engine.workflow(workflowId)) throw new YawlError(`No workflow ${workflowId}`);
+    const { engine, daemon, scheduler } = this.context;
+    if (!engine.workflow(workflowId)) throw new YawlError(`No workflow ${workflowId}`);
     const operationId = `yawl-case-${workflowId}-${++this.recurring}`;
-    this.daemon.schedule({
+    daemon.schedule({
       id: operationId,
       overlap: 'allow',
       ...(isObservable(trigger)
-        ? { trigger: trigger.pipe(map(() => ({ kind: 'event' as const, at: this.scheduler.now() }))) }
+        ? { trigger: trigger.pipe(map(() => ({ kind: 'event' as const, at: scheduler.now() }))) }
         : { trigger }),
-      run: () => [this.engine.createCase(workflowId, input)],
+      run: () => engine.createCase(workflowId, input),
     });
     return operationId;
   }
@@ -137,15 +113,16 @@ export class YawlBridge {
    */
   watchTaskTimeout(caseId: string, taskId: string, ms: number): Subscription {
     this.check(caseId, taskId);
-    const key = keyOf(caseId, taskId);
-    this.watches.get(key)?.unsubscribe();
-    const watch = timer(ms, this.scheduler).subscribe(() => {
-      this.watches.delete(key);
-      if (this.engine.tasks(caseId).get(taskId) !== 'started') return;
-      this.emit({ type: 'task:timed-out', caseId, taskId, timeoutMs: ms });
-      this.engine.failTask(caseId, taskId, new TimeoutError(ms));
-    });
-    this.watches.set(key, watch);
+    const { engine, scheduler } = this.context;
+    const slot = this.slots.slot(caseId, taskId);
+    slot.watch?.unsubscribe();
+    const watch = longDelays(scheduler).schedule(() => {
+      if (slot.watch === watch) slot.watch = undefined;
+      if (engine.tasks(caseId).get(taskId) !== 'started') return;
+      this.context.emit({ type: 'task:timed-out', caseId, taskId, timeoutMs: ms });
+      engine.failTask(caseId, taskId, new TimeoutError(ms));
+    }, ms);
+    slot.watch = watch;
     return watch;
   }
 
@@ -159,24 +136,7 @@ export class YawlBridge {
     if (Object.keys(choices).length < 2)
       throw new YawlError('A deferred choice needs at least two competing tasks');
     for (const taskId of Object.keys(choices)) this.check(caseId, taskId);
-    const racers = Object.entries(choices).map(([taskId, trigger]) =>
-      trigger.pipe(map((value) => ({ taskId, value }))),
-    );
-    return merge(...racers).pipe(
-      filter(({ taskId }) => this.engine.tasks(caseId).get(taskId) === 'enabled'),
-      take(1),
-      map(({ taskId, value }) => {
-        const withdrawn = Object.keys(choices).filter((other) => other !== taskId);
-        this.emit({ type: 'choice:made', caseId, taskId, withdrawn });
-        if (this.handlers[taskId]) this.runTask(caseId, taskId);
-        else {
-          this.engine.enableTask(caseId, taskId);
-          this.engine.completeTask(caseId, taskId, toJson(value));
-        }
-        return taskId;
-      }),
-      share(),
-    );
+    return deferredChoice(this.context, caseId, choices);
   }
 
   /**
@@ -192,14 +152,14 @@ export class YawlBridge {
     if (options.workers.length === 0)
       throw new YawlError('distributeAndSplitTasks needs at least one worker');
     const key = options.workers.join('\u0000');
-    const slots = this.slots.get(key) ?? new WorkerSlots(options.workers);
-    this.slots.set(key, slots);
+    const slots = this.workerSlots.get(key) ?? new WorkerSlots(options.workers);
+    this.workerSlots.set(key, slots);
     return defer(() =>
       merge(
         ...taskIds.map((taskId) => {
-          const worker = slots.assign(options.strategy ?? 'round-robin', keyOf(caseId, taskId));
-          this.emit({ type: 'task:assigned', caseId, taskId, worker });
-          return this.runOnDaemon(caseId, taskId, worker).pipe(
+          const worker = slots.assign(options.strategy ?? 'round-robin', `${caseId}/${taskId}`);
+          this.context.emit({ type: 'task:assigned', caseId, taskId, worker });
+          return runOnDaemon(this.context, caseId, taskId, worker).pipe(
             map((result) => ({ taskId, worker, result })),
             finalize(() => slots.release(worker)),
           );
@@ -209,9 +169,10 @@ export class YawlBridge {
   }
 
   /**
-   * Runs a multiple-instance task: starts it, runs one instance per input with the spec its YAWL
-   * attributes give (`fromYawlAttributes`), and reports the decision to the engine — `completed` with
-   * the values as data, `failed` as a failure, `cancelled` as a cancellation. Emits the MI events.
+   * A multiple-instance task, cold: subscribing starts it and runs one instance per input with the
+   * spec its YAWL attributes give (`fromYawlAttributes`); the decision completes the task with the
+   * values as data, fails it, or cancels it. Emits the MI events. The handler's context is the MI
+   * engine's (`taskId`, `caseId`, `index`, `instanceId`, `attempt`, a live `signal`).
    */
   executeMITask<I, R extends JsonValue>(
     caseId: string,
@@ -221,40 +182,13 @@ export class YawlBridge {
     options: { readonly concurrency?: number } = {},
   ): Observable<MIEvent<I, R>> {
     this.check(caseId, taskId);
-    const workflowId = this.workflowOf(caseId);
-    const mi = this.engine.workflow(workflowId)?.tasks.find((t) => t.id === taskId)?.mi;
+    const workflowId = this.context.engine.caseWorkflow(caseId)!;
+    const mi = this.context.engine.workflow(workflowId)?.tasks.find((t) => t.id === taskId)?.mi;
     if (!mi) throw new YawlError(`Task ${taskId} of ${workflowId} is not a multiple-instance task`);
-    const key = keyOf(caseId, taskId);
-    const abort = new Subject<void>();
-    const entry: { registry: InstanceRegistry<unknown> | undefined; abort: Subject<void> } = {
-      registry: undefined,
-      abort,
-    };
-    this.miTasks.set(key, entry);
-    this.engine.enableTask(caseId, taskId);
-    const events = runMultipleInstance(inputs as MISource<I>, {
+    return miTask(this.context, caseId, taskId, inputs, run, {
       ...fromYawlAttributes(mi),
-      taskId,
-      caseId,
       concurrency: options.concurrency ?? 10,
-      scheduler: this.scheduler,
-      abort,
-      run: (input: I, context) => run(input, { ...context, caseId }),
-    }).pipe(share());
-    events
-      .pipe(instanceStates())
-      .subscribe((registry) => (entry.registry = registry as InstanceRegistry<unknown>));
-    events.pipe(filter((e) => e.type === 'decided')).subscribe((decided) => {
-      if (decided.type !== 'decided') return;
-      this.emit({ type: 'mi:decided', caseId, taskId, status: decided.status, reason: decided.reason });
-      if (this.engine.tasks(caseId).get(taskId) !== 'started') return;
-      if (decided.status === 'completed')
-        this.engine.completeTask(caseId, taskId, { values: decided.result.values as readonly JsonValue[] });
-      else if (decided.status === 'failed')
-        this.engine.failTask(caseId, taskId, decided.cause ?? decided.reason);
-      else this.engine.cancelTask(caseId, taskId);
     });
-    return events;
   }
 
   /** The state of one instance (or every instance) of an MI task, while its case runs. */
@@ -265,91 +199,40 @@ export class YawlBridge {
     taskId: string,
     index?: number,
   ): InstanceRecord<unknown> | InstanceRecord<unknown>[] | undefined {
-    const registry = this.miTasks.get(keyOf(caseId, taskId))?.registry;
+    const registry = this.slots.get(caseId, taskId)?.mi?.registry;
     if (index !== undefined) return registry?.get(index);
     return registry?.snapshot() ?? [];
   }
 
   /** Cancels a running MI task: every instance torn down, the task cancelled in the engine (WCP-26). */
   cancelMITask(caseId: string, taskId: string): void {
-    const entry = this.miTasks.get(keyOf(caseId, taskId));
-    if (!entry) throw new YawlError(`No multiple-instance task ${taskId} runs in case ${caseId}`);
-    entry.abort.next();
-  }
-
-  /** Starts the task and runs its handler on the daemon's pool. */
-  private runTask(caseId: string, taskId: string): void {
-    const key = keyOf(caseId, taskId);
-    this.engine.enableTask(caseId, taskId);
-    const run = this.runOnDaemon(caseId, taskId, undefined).subscribe();
-    // A synchronous handler has finished (and its finalize forgotten it) before subscribe returns.
-    if (!run.closed) this.runs.set(key, run);
-  }
-
-  /** The handler run through the daemon; its outcome completes or fails the task in the engine. */
-  private runOnDaemon(
-    caseId: string,
-    taskId: string,
-    worker: string | undefined,
-  ): Observable<OperationResult> {
-    const key = keyOf(caseId, taskId);
-    return defer(() => {
-      if (this.engine.tasks(caseId).get(taskId) !== 'started') this.engine.enableTask(caseId, taskId);
-      const attempt = (this.attempts.get(key) ?? 0) + 1;
-      this.attempts.set(key, attempt);
-      const payload: TaskPayload = { caseId, taskId, attempt, worker };
-      return this.daemon.run<JsonValue>(this.operationId, payload);
-    }).pipe(
-      // The task stopped being this run's to finish (cancelled, withdrawn, failed by a timeout):
-      // unsubscribing cancels the daemon run and aborts the handler's signal.
-      takeUntil(
-        this.engine.events.pipe(
-          filter(
-            (e) =>
-              (e.type === 'task:cancelled' || e.type === 'task:failed') &&
-              e.caseId === caseId &&
-              e.taskId === taskId,
-          ),
-        ),
-      ),
-      finalize(() => this.runs.delete(key)),
-      map((result) => {
-        if (this.engine.tasks(caseId).get(taskId) === 'started') {
-          if (result.status === 'succeeded') this.engine.completeTask(caseId, taskId, result.value ?? null);
-          else if (result.status === 'failed') this.engine.failTask(caseId, taskId, result.error);
-        }
-        return result as OperationResult;
-      }),
-    );
+    const mi = this.slots.get(caseId, taskId)?.mi;
+    if (!mi) throw new YawlError(`No multiple-instance task ${taskId} runs in case ${caseId}`);
+    mi.cancel();
   }
 
   private react(event: YawlEvent): void {
     if (!('taskId' in event)) {
-      if (event.type === 'case:completed' || event.type === 'case:cancelled') this.forgetCase(event.caseId);
+      if (event.type === 'case:completed' || event.type === 'case:cancelled')
+        this.slots.forgetCase(event.caseId);
       return;
     }
     const { caseId, taskId } = event;
-    const key = keyOf(caseId, taskId);
     switch (event.type) {
       case 'task:enabled':
         if (
           this.autoRuns(taskId) &&
-          !this.runs.has(key) &&
-          this.engine.tasks(caseId).get(taskId) === 'enabled'
+          this.slots.get(caseId, taskId)?.run === undefined &&
+          this.context.engine.tasks(caseId).get(taskId) === 'enabled'
         ) {
-          this.runTask(caseId, taskId);
+          runTask(this.context, caseId, taskId);
         }
         return;
       case 'task:failed':
         return this.scheduleRetry(caseId, taskId, event.error);
       case 'task:cancelled':
       case 'task:completed':
-        this.attempts.delete(key);
-        for (const group of [this.retries, this.watches]) {
-          group.get(key)?.unsubscribe();
-          group.delete(key);
-        }
-        return;
+        return this.slots.settle(caseId, taskId);
       default:
         return;
     }
@@ -357,45 +240,36 @@ export class YawlBridge {
 
   /** After `task:failed`: another attempt after a backoff delay while attempts remain, else `task:retry-exhausted`. */
   private scheduleRetry(caseId: string, taskId: string, error: unknown): void {
-    const key = keyOf(caseId, taskId);
     const policy = this.options.retry;
-    const attempts = this.attempts.get(key) ?? 1;
-    if (
-      !policy ||
-      !this.handlers[taskId] ||
-      attempts >= policy.maxAttempts ||
-      (policy.retryIf && !policy.retryIf(error, attempts))
-    ) {
-      if (policy) this.emit({ type: 'task:retry-exhausted', caseId, taskId, attempts, error });
+    const slot = this.slots.slot(caseId, taskId);
+    const attempts = Math.max(1, slot.attempts);
+    let again = false;
+    let delayMs = 0;
+    try {
+      again =
+        policy !== undefined &&
+        this.context.handlerOf(taskId) !== undefined &&
+        attempts < policy.maxAttempts &&
+        (policy.retryIf === undefined || policy.retryIf(error, attempts));
+      if (again) delayMs = backoffDelay(attempts, policy!, this.options.random);
+    } catch (thrown) {
+      again = false; // a throwing retryIf (or random) ends the retries: the task stays failed
+      error = thrown;
+    }
+    if (!again) {
+      if (policy) this.context.emit({ type: 'task:retry-exhausted', caseId, taskId, attempts, error });
       return;
     }
-    const delayMs = backoffDelay(attempts, policy, this.options.random);
-    this.emit({ type: 'task:retry-scheduled', caseId, taskId, attempt: attempts + 1, delayMs });
-    this.retries.set(
-      key,
-      timer(delayMs, this.scheduler).subscribe(() => {
-        this.retries.delete(key);
-        if (this.engine.tasks(caseId).get(taskId) === 'failed') this.runTask(caseId, taskId);
-      }),
-    );
+    this.context.emit({ type: 'task:retry-scheduled', caseId, taskId, attempt: attempts + 1, delayMs });
+    slot.retry = longDelays(this.context.scheduler).schedule(() => {
+      slot.retry = undefined;
+      if (this.context.engine.tasks(caseId).get(taskId) === 'failed') runTask(this.context, caseId, taskId);
+    }, delayMs);
   }
 
   /** Enabled tasks with a handler start by themselves, unless the caller runs them (`manual`). */
   private autoRuns(taskId: string): boolean {
-    return this.handlers[taskId] !== undefined && !this.manual.has(taskId);
-  }
-
-  private forgetCase(caseId: string): void {
-    const prefix = `${caseId}/`;
-    for (const group of [this.runs, this.retries, this.watches]) {
-      for (const [key, subscription] of group) {
-        if (!key.startsWith(prefix)) continue;
-        subscription.unsubscribe();
-        group.delete(key);
-      }
-    }
-    for (const map of [this.attempts, this.miTasks])
-      for (const key of map.keys()) if (key.startsWith(prefix)) map.delete(key);
+    return this.context.handlerOf(taskId) !== undefined && !this.manual.has(taskId);
   }
 
   private check(caseId: string, taskId: string): void {
@@ -405,30 +279,19 @@ export class YawlBridge {
 
   private checkCase(caseId: string): void {
     assertSafeIdentifier(caseId);
-    if (this.engine.caseStatus(caseId) === undefined) throw new YawlError(`No case ${caseId}`);
-  }
-
-  private workflowOf(caseId: string): string {
-    const found = this.engine.caseWorkflow(caseId);
-    if (!found) throw new YawlError(`No case ${caseId}`);
-    return found;
-  }
-
-  private emit(event: DistributiveOmit<BridgeEvent, 'at'>): void {
-    this.subject.next({ ...event, at: this.scheduler.now() } as BridgeEvent);
+    if (this.context.engine.caseStatus(caseId) === undefined) throw new YawlError(`No case ${caseId}`);
   }
 }
 
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+/** `yawl-task`, or `yawl-task-2`, `-3`, … when another bridge on the same daemon has it. */
+function freeOperationId(taken: readonly string[]): string {
+  const used = new Set(taken);
+  if (!used.has(TASK_OPERATION)) return TASK_OPERATION;
+  let n = 2;
+  while (used.has(`${TASK_OPERATION}-${n}`)) n++;
+  return `${TASK_OPERATION}-${n}`;
+}
 
 function isObservable(value: unknown): value is Observable<unknown> {
   return typeof (value as { subscribe?: unknown } | null)?.subscribe === 'function';
-}
-
-function toJson(value: unknown): JsonValue {
-  try {
-    return JSON.parse(JSON.stringify(value ?? null)) as JsonValue;
-  } catch {
-    return null;
-  }
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError } from '../../operators/errors.js';
+import { ConfigError } from '../errors.js';
 import { fromYawlAttributes } from '../instances/yawl-attributes.js';
 import { assertSafeIdentifier } from '../security/injection.js';
 
@@ -44,19 +44,19 @@ export interface WorkflowDefinition {
 }
 
 const identifier = z.string().min(1);
-const schema = z.object({
+const schema = z.strictObject({
   id: identifier,
   input: identifier,
   output: identifier,
-  conditions: z.array(z.object({ id: identifier, flows: z.array(identifier).optional() })),
+  conditions: z.array(z.strictObject({ id: identifier, flows: z.array(identifier).optional() })),
   tasks: z
     .array(
-      z.object({
+      z.strictObject({
         id: identifier,
         join: z.enum(['and', 'xor', 'or']).optional(),
         split: z.enum(['and', 'xor', 'or']).optional(),
         flows: z.array(
-          z.object({
+          z.strictObject({
             to: identifier,
             when: z
               .object({
@@ -176,6 +176,14 @@ export function compileWorkflow(definition: WorkflowDefinition): Net {
       }
     }
     if (task.flows.length === 0) problem(`tasks.${task.id}.flows`, `task ${task.id} has no outgoing flow`);
+    else if (task.split === 'xor' && task.flows.every((flow) => flow.when !== undefined)) {
+      // As in YAWL, an XOR split needs a default flow, or data matching no branch would leave the
+      // task with nowhere to go. (An OR split without a match fails its task at completion.)
+      problem(
+        `tasks.${task.id}.flows`,
+        `task ${task.id}: an XOR split needs a default flow (one without \`when\`)`,
+      );
+    }
   }
   if (consumers.get(definition.output)?.length)
     problem('output', `output condition ${definition.output} must not flow anywhere`);

@@ -1,5 +1,5 @@
 import { asyncScheduler, type Observable, type SchedulerLike, Subject } from 'rxjs';
-import { EngineError } from '../../operators/errors.js';
+import { EngineError } from '../errors.js';
 import type { JsonValue } from '../receipts/canonical-json.js';
 import { assertSafeIdentifier } from '../security/injection.js';
 import { compileWorkflow, type FlowDefinition, type Net, type WorkflowDefinition } from './definition.js';
