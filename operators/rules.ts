@@ -96,7 +96,7 @@ export function toleratedFailures(options: ToleranceOptions): Rule {
   } = parseConfig(
     'toleratedFailures',
     z
-      .object({
+      .strictObject({
         count: z.number().int().min(0).optional(),
         percentage: z.number().min(0).max(100).optional(),
         minSample: z.number().int().min(1).optional(),

@@ -32,7 +32,13 @@ export function iteratorIntake<I>(iterator: Iterator<I>, target: IntakeTarget<I>
     close: () => {
       if (!done) {
         done = true;
-        iterator.return?.();
+        // Closing happens at teardown, after the outcome is out: a throwing return() has nowhere
+        // left to go and must not surface as an uncaught UnsubscriptionError.
+        try {
+          iterator.return?.();
+        } catch {
+          /* contained */
+        }
       }
     },
   };
@@ -46,7 +52,14 @@ export function asyncIteratorIntake<I>(iterator: AsyncIterator<I>, target: Intak
   let done = false;
   return {
     pull: () => {
-      iterator.next().then(
+      let next: Promise<IteratorResult<I>>;
+      try {
+        next = Promise.resolve(iterator.next());
+      } catch (error) {
+        done = true;
+        return target.fail(error); // a next() that throws instead of rejecting
+      }
+      next.then(
         (step) => {
           if (done) return;
           if (step.done) {
@@ -64,8 +77,12 @@ export function asyncIteratorIntake<I>(iterator: AsyncIterator<I>, target: Intak
     close: () => {
       if (!done) {
         done = true;
-        // A generator's return() may reject; nobody awaits it, so its rejection must not go unhandled.
-        iterator.return?.().catch(() => undefined);
+        // A generator's return() may reject (or throw); nobody awaits it, so neither may go unhandled.
+        try {
+          Promise.resolve(iterator.return?.()).catch(() => undefined);
+        } catch {
+          /* contained */
+        }
       }
     },
   };

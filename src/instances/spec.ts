@@ -80,7 +80,7 @@ const count = z.number().int().min(0);
 const observable = z.instanceof(Observable, { error: 'must be an Observable' });
 
 const specSchema = z
-  .object({
+  .strictObject({
     taskId: z.string().min(1, 'must be a non-empty string'),
     caseId: z.string().min(1, 'must be a non-empty string').optional(),
     run: functionSchema,

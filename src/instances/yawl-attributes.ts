@@ -24,7 +24,7 @@ export interface YawlMISpecFields {
 }
 
 const schema = z
-  .object({
+  .strictObject({
     minimum: z.number().int().min(0),
     maximum: z.union([z.number().int().min(1), z.literal(Infinity)]),
     threshold: z.union([z.number().int().min(1), z.literal(Infinity)]).optional(),

@@ -59,7 +59,7 @@ const schema = z.strictObject({
           z.strictObject({
             to: identifier,
             when: z
-              .object({
+              .strictObject({
                 path: z.string().min(1),
                 equals: z.union([z.string(), z.number(), z.boolean(), z.null()]),
               })
@@ -68,7 +68,7 @@ const schema = z.strictObject({
         ),
         cancels: z.array(identifier).optional(),
         mi: z
-          .object({
+          .strictObject({
             minimum: z.number(),
             maximum: z.number(),
             threshold: z.number().optional(),

@@ -1,0 +1,165 @@
+import { lastValueFrom, toArray } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import {
+  ConfigError,
+  createDaemon,
+  createMemoryYawlEngine,
+  type InstanceContext,
+  type WorkflowDefinition,
+  YawlBridge,
+} from 'rxdaemon';
+import { failOnUnhandledRejections, sleep } from './support.js';
+
+failOnUnhandledRejections();
+
+const quotesNet: WorkflowDefinition = {
+  id: 'quotes',
+  input: 'start',
+  output: 'end',
+  conditions: [{ id: 'start', flows: ['ask'] }, { id: 'end' }],
+  tasks: [{ id: 'ask', flows: [{ to: 'end' }], mi: { minimum: 1, maximum: 5, threshold: 2 } }],
+};
+
+describe('YawlBridge under misuse', () => {
+  it('an MI handler gets its own context, with a live signal, and instances past the threshold are aborted', async () => {
+    const engine = createMemoryYawlEngine({ workflows: [quotesNet] });
+    const daemon = createDaemon();
+    daemon.start();
+    const bridge = new YawlBridge({ daemon, engine });
+    engine.createCase('quotes', null, 'q');
+    const contexts: InstanceContext[] = [];
+    const events = await lastValueFrom(
+      bridge
+        .executeMITask('q', 'ask', [5, 10, 200, 300], (ms: number, context) => {
+          contexts.push(context);
+          return sleep(ms, ms, context.signal);
+        })
+        .pipe(toArray()),
+    );
+    expect(contexts.every((c) => c.signal instanceof AbortSignal)).toBe(true);
+    expect(contexts[0]).toMatchObject({
+      caseId: 'q',
+      taskId: 'ask',
+      index: 0,
+      instanceId: 'ask#0',
+      attempt: 1,
+    });
+    expect(events.at(-1)).toMatchObject({ type: 'decided', status: 'completed', reason: 'threshold' });
+    expect(contexts.map((c) => c.signal.aborted)).toEqual([false, false, true, true]);
+    expect(engine.caseStatus('q')).toBe('completed');
+    await daemon.stop();
+  });
+
+  it('executeMITask is cold: nothing starts until it is subscribed', () => {
+    const engine = createMemoryYawlEngine({ workflows: [quotesNet] });
+    const daemon = createDaemon();
+    daemon.start();
+    const bridge = new YawlBridge({ daemon, engine });
+    engine.createCase('quotes', null, 'q');
+    let calls = 0;
+    bridge.executeMITask('q', 'ask', 2, () => ++calls);
+    expect(calls).toBe(0);
+    expect(engine.tasks('q').get('ask')).toBe('enabled');
+    void daemon.stop();
+  });
+
+  it('a task that loops back to itself runs again each time with an async handler', async () => {
+    const loop: WorkflowDefinition = {
+      id: 'loop',
+      input: 'start',
+      output: 'end',
+      conditions: [{ id: 'start', flows: ['work'] }, { id: 'end' }],
+      tasks: [
+        {
+          id: 'work',
+          split: 'xor',
+          flows: [{ to: 'work', when: { path: 'again', equals: true } }, { to: 'end' }],
+        },
+      ],
+    };
+    const engine = createMemoryYawlEngine({ workflows: [loop] });
+    const daemon = createDaemon();
+    daemon.start();
+    let runs = 0;
+    new YawlBridge({ daemon, engine, handlers: { work: async () => ({ again: ++runs < 3 }) } });
+    engine.createCase('loop', null, 'l');
+    for (let i = 0; i < 50 && engine.caseStatus('l') !== 'completed'; i++) await sleep(2, null);
+    expect(runs).toBe(3);
+    expect(engine.caseStatus('l')).toBe('completed');
+    await daemon.stop();
+  });
+
+  it('handlers are own properties: a task named toString or constructor has none unless given', () => {
+    const net: WorkflowDefinition = {
+      id: 'proto',
+      input: 'start',
+      output: 'end',
+      conditions: [{ id: 'start', flows: ['toString'] }, { id: 'end' }],
+      tasks: [
+        { id: 'toString', flows: [{ to: 'constructor' }] },
+        { id: 'constructor', flows: [{ to: 'end' }] },
+      ],
+    };
+    const engine = createMemoryYawlEngine({ workflows: [net] });
+    const daemon = createDaemon();
+    daemon.start();
+    new YawlBridge({ daemon, engine, handlers: {} });
+    engine.createCase('proto', null, 'p');
+    expect(engine.tasks('p').get('toString')).toBe('enabled'); // waits for someone, runs nothing
+    expect(daemon.recent()).toEqual([]);
+    void daemon.stop();
+  });
+
+  it('an XOR split without a default flow is rejected at definition time', () => {
+    const net: WorkflowDefinition = {
+      id: 'xor',
+      input: 'start',
+      output: 'end',
+      conditions: [{ id: 'start', flows: ['pick'] }, { id: 'end' }],
+      tasks: [
+        {
+          id: 'pick',
+          split: 'xor',
+          flows: [
+            { to: 'a', when: { path: 'x', equals: 1 } },
+            { to: 'b', when: { path: 'x', equals: 2 } },
+          ],
+        },
+        { id: 'a', flows: [{ to: 'end' }] },
+        { id: 'b', flows: [{ to: 'end' }] },
+      ],
+    };
+    expect(() => createMemoryYawlEngine({ workflows: [net] })).toThrow(ConfigError);
+    expect(() => createMemoryYawlEngine({ workflows: [net] })).toThrow(/XOR split needs a default flow/);
+  });
+
+  it('an OR split whose data matches no branch fails its task instead of throwing', async () => {
+    const net: WorkflowDefinition = {
+      id: 'or',
+      input: 'start',
+      output: 'end',
+      conditions: [{ id: 'start', flows: ['pick'] }, { id: 'end' }],
+      tasks: [
+        {
+          id: 'pick',
+          split: 'or',
+          flows: [
+            { to: 'a', when: { path: 'x', equals: 1 } },
+            { to: 'b', when: { path: 'x', equals: 2 } },
+          ],
+        },
+        { id: 'a', flows: [{ to: 'join' }] },
+        { id: 'b', flows: [{ to: 'join' }] },
+        { id: 'join', join: 'or', flows: [{ to: 'end' }] },
+      ],
+    };
+    const engine = createMemoryYawlEngine({ workflows: [net] });
+    const daemon = createDaemon();
+    daemon.start();
+    new YawlBridge({ daemon, engine, handlers: { pick: async () => ({ x: 3 }) } });
+    engine.createCase('or', null, 'o');
+    await sleep(10, null);
+    expect(engine.tasks('o').get('pick')).toBe('failed');
+    await daemon.stop();
+  });
+});
