@@ -7,9 +7,9 @@ import {
   InjectionError,
   type WorkflowDefinition,
   YawlBridge,
-  WorkerSlots,
   YawlError,
 } from 'rxdaemon';
+import { WorkerSlots } from '../src/yawl/worker-slots.js';
 import { marbleScheduler } from './helpers.js';
 
 const single: WorkflowDefinition = {

@@ -1,8 +1,7 @@
 export { abortable } from './abortable.js';
 export { completeWhen } from './complete-when.js';
 export type { DecidedEvent } from './complete-when.js';
-export { allSettledNow, copyCounters, countEvent, emptyCounters } from './counters.js';
-export type { CountableEvent, Counters, MutableCounters } from './counters.js';
+export type { Counters } from './counters.js';
 export { CancelledError, ConfigError, EmptyResultError, EngineError, TimeoutError } from './errors.js';
 export type { PoolEvent, TerminalPoolEvent } from './pool-event.js';
 export { allSettled, allSucceed, anyOf, successRate, threshold, toleratedFailures, when } from './rules.js';
@@ -11,7 +10,7 @@ export { tally } from './tally.js';
 export { workerPool } from './worker-pool.js';
 export type { PoolTask, TaskContext, WorkerPoolOptions } from './worker-pool.js';
 export type { TaskOutput } from './internal/task-output.js';
-export { backoffDelay, backoffPolicySchema, retryBackoff } from './retry-backoff.js';
+export { backoffDelay, retryBackoff } from './retry-backoff.js';
 export type { AttemptFailure, BackoffPolicy, RetryBackoffOptions } from './retry-backoff.js';
 export { timeoutEach } from './timeout-each.js';
 export { tokenBucket } from './token-bucket.js';

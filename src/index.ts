@@ -2,8 +2,7 @@
 export { abortable } from '../operators/abortable.js';
 export { completeWhen } from '../operators/complete-when.js';
 export type { DecidedEvent } from '../operators/complete-when.js';
-export { allSettledNow, copyCounters, countEvent, emptyCounters } from '../operators/counters.js';
-export type { CountableEvent, Counters, MutableCounters } from '../operators/counters.js';
+export type { Counters } from '../operators/counters.js';
 export { CancelledError, ConfigError, EmptyResultError, EngineError, TimeoutError } from './errors.js';
 export type { PoolEvent, TerminalPoolEvent } from '../operators/pool-event.js';
 export {
@@ -20,7 +19,7 @@ export { tally } from '../operators/tally.js';
 export { workerPool } from '../operators/worker-pool.js';
 export type { PoolTask, TaskContext, WorkerPoolOptions } from '../operators/worker-pool.js';
 export type { TaskOutput } from '../operators/internal/task-output.js';
-export { backoffDelay, backoffPolicySchema, retryBackoff } from '../operators/retry-backoff.js';
+export { backoffDelay, retryBackoff } from '../operators/retry-backoff.js';
 export type { AttemptFailure, BackoffPolicy, RetryBackoffOptions } from '../operators/retry-backoff.js';
 export { timeoutEach } from '../operators/timeout-each.js';
 export { tokenBucket } from '../operators/token-bucket.js';
@@ -63,7 +62,7 @@ export {
   MinInstancesError,
   UnknownOperationError,
 } from './errors.js';
-export { cron, nextCronTime } from './triggers/cron.js';
+export { cron } from './triggers/cron.js';
 export type { CronOptions } from './triggers/cron.js';
 export { every } from './triggers/every.js';
 export { idle } from './triggers/idle.js';
@@ -71,12 +70,7 @@ export { onEvent } from './triggers/on-event.js';
 export type { NamedEvent } from './triggers/on-event.js';
 export { onMutation } from './triggers/on-mutation.js';
 export type { Mutation, MutationFilter } from './triggers/on-mutation.js';
-export {
-  evaluateTrigger,
-  triggerConfigSchema,
-  triggerFrom,
-  validateTrigger,
-} from './triggers/trigger-config.js';
+export { evaluateTrigger, triggerFrom } from './triggers/trigger-config.js';
 export type {
   TriggerConfig,
   TriggerSources,
@@ -84,7 +78,8 @@ export type {
   TriggerVerdict,
 } from './triggers/trigger-config.js';
 export type { TriggerFire, TriggerKind } from './triggers/trigger-fire.js';
-export { createDaemon, Daemon } from './operations/daemon.js';
+export { createDaemon } from './operations/daemon.js';
+export type { Daemon } from './operations/daemon.js';
 export type {
   DaemonConfig,
   DaemonEvent,
@@ -93,6 +88,9 @@ export type {
   Operation,
   OperationContext,
   OperationResult,
+  HealthPolicy,
+  OperationEndedEvent,
+  OperationInfo,
   OverlapPolicy,
 } from './operations/types.js';
 export { canonicalJson } from './receipts/canonical-json.js';
@@ -120,12 +118,12 @@ export { assertSafeIdentifier, detectInjection } from './security/injection.js';
 export type { InjectionReport, Threat, ThreatKind } from './security/injection.js';
 export { createRateLimiter } from './security/rate-limiter.js';
 export type { RateDecision, RateLimiter, RateLimiterOptions } from './security/rate-limiter.js';
-export { compileWorkflow } from './yawl/definition.js';
-export type { FlowDefinition, Net, Routing, TaskDefinition, WorkflowDefinition } from './yawl/definition.js';
+export type { FlowDefinition, Routing, TaskDefinition, WorkflowDefinition } from './yawl/definition.js';
 export type { CancelReason, TaskState, YawlEngine, YawlEvent } from './yawl/engine.js';
-export { createMemoryYawlEngine, MemoryYawlEngine, YawlError } from './yawl/memory-engine.js';
+export { createMemoryYawlEngine, YawlError } from './yawl/memory-engine.js';
+export type { MemoryYawlEngine } from './yawl/memory-engine.js';
 export type { MemoryEngineOptions } from './yawl/memory-engine.js';
-export { TASK_OPERATION, YawlBridge } from './yawl/bridge.js';
+export { YawlBridge } from './yawl/bridge.js';
 export type {
   BridgeEvent,
   InstanceHandler,
@@ -133,12 +131,11 @@ export type {
   TaskHandlerContext,
   YawlBridgeOptions,
 } from './yawl/bridge-types.js';
-export { WorkerSlots } from './yawl/worker-slots.js';
 export type { DistributionStrategy } from './yawl/worker-slots.js';
 export { parseQuads } from './rdf/parse-quads.js';
 export type { QuadFormat } from './rdf/parse-quads.js';
 export type { RdfChange } from './rdf/rdf-change.js';
-export { parseRdfPatch, PatchReader, RdfPatchError } from './rdf/rdf-patch.js';
+export { parseRdfPatch, RdfPatchError } from './rdf/rdf-patch.js';
 export type { PatchSource } from './rdf/rdf-patch.js';
 export { applyChanges, bySubject, changesMatching, observeStore } from './rdf/store.js';
 export type { ObservedStore, QuadPattern, SubjectChanges } from './rdf/store.js';

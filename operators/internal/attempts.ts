@@ -3,6 +3,7 @@ import { abortable } from '../abortable.js';
 import { type RetryBackoffOptions, retryBackoffUnchecked } from '../retry-backoff.js';
 import { timeoutEachUnchecked } from '../timeout-each.js';
 import { outputAsObservable, type TaskOutput } from './task-output.js';
+import type { TaskRun } from './task-run.js';
 
 export interface AttemptPolicy {
   /** Retries: attempts in all, backoff and `retryIf`, as `retryBackoff` takes them. */
@@ -50,4 +51,24 @@ export function withAttempts<R>(
     );
   }
   return attempts;
+}
+
+/**
+ * A pool run's work, made of attempts only when `policy` asks for them: with no retry and no timeout
+ * the work is called once, directly — no Observable, and no AbortController unless the work reads
+ * `signal()` — which is what most instances and operations are. `signal()` is the current attempt's.
+ * The engines (MI, daemon) build their context from `attempt` and `signal` and call user code here.
+ */
+export function attemptsOf<I, R>(
+  run: TaskRun<I, R>,
+  policy: Omit<AttemptPolicy, 'onAttempt'> | undefined,
+  work: (attempt: number, signal: () => AbortSignal) => TaskOutput<R>,
+): TaskOutput<R> {
+  if (policy === undefined || (policy.retry === undefined && policy.timeoutMs === undefined)) {
+    return work(1, () => run.signal);
+  }
+  return withAttempts((attempt, signal) => work(attempt, () => signal), {
+    ...policy,
+    onAttempt: (attempt) => (run.attempts = attempt),
+  });
 }

@@ -12,9 +12,12 @@
  * - {@link guard}: a user callback whose throw goes to an error channel, never out of the call.
  * - {@link parseConfig} and the shared schemas: validate once, at the boundary.
  */
-export { withAttempts } from './attempts.js';
+export { attemptsOf, withAttempts } from './attempts.js';
 export type { AttemptPolicy } from './attempts.js';
 export { Bucket } from './bucket.js';
+export { allSettledNow, copyCounters, countEvent, emptyCounters } from '../counters.js';
+export type { CountableEvent, MutableCounters } from '../counters.js';
+export { backoffPolicySchema } from '../retry-backoff.js';
 export {
   assertFunction,
   functionSchema,
@@ -30,7 +33,7 @@ export { LONGEST_TIMER_MS, longDelays } from './long-delays.js';
 export { Pool } from './pool.js';
 export type { PoolSink, PullIntake } from './pool.js';
 export { Queue } from './queue.js';
-export { SlidingWindow } from './sliding-window.js';
+export { nearestRank, SlidingWindow } from './sliding-window.js';
 export { isObservableLike, isPromiseLike, outputAsObservable } from './task-output.js';
 export type { TaskOutput } from './task-output.js';
 export { TaskRun } from './task-run.js';

@@ -33,8 +33,7 @@ export class SlidingWindow {
 
   /** The nearest-rank percentile (0 < q ≤ 1) of the window; 0 when empty. */
   percentile(q: number): number {
-    const { sorted } = this;
-    return sorted.length === 0 ? 0 : sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)]!;
+    return nearestRank(this.sorted, q);
   }
 
   get max(): number {
@@ -58,4 +57,12 @@ function lowerBound(sorted: readonly number[], value: number): number {
     else high = mid;
   }
   return low;
+}
+
+/**
+ * The nearest-rank percentile (0 < q ≤ 1) of ascending `sorted` samples; 0 when there are none. The
+ * one definition every latency figure uses (latencyStats, daemon metrics, the CLI summary).
+ */
+export function nearestRank(sorted: readonly number[], q: number): number {
+  return sorted.length === 0 ? 0 : sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)]!;
 }

@@ -1,3 +1,4 @@
+import { nearestRank } from '../../operators/internal/index.js';
 import type { MIDecidedEvent } from '../instances/mi-event.js';
 
 /** The end-of-run report: counts by status, latency, throughput, and the receipts' Merkle root. */
@@ -14,8 +15,7 @@ export function summarize(
     .filter((r) => r.startedAt !== undefined && r.endedAt !== undefined && r.status === 'succeeded')
     .map((r) => r.endedAt! - r.startedAt!)
     .sort((a, b) => a - b);
-  const at = (q: number) =>
-    durations.length ? durations[Math.max(0, Math.ceil(q * durations.length) - 1)]! : 0;
+  const at = (q: number) => nearestRank(durations, q);
   const finished = (byStatus.get('succeeded') ?? 0) + (byStatus.get('failed') ?? 0);
   return [
     `decision: ${result.status} (${result.reason})`,

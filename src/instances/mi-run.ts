@@ -1,20 +1,16 @@
 import { asyncScheduler, type Subscriber, Subscription } from 'rxjs';
+import { allSettled, type Rule, type Verdict } from '../../operators/index.js';
 import {
-  allSettled,
+  attemptsOf,
   copyCounters,
   countEvent,
   emptyCounters,
-  type Rule,
-  type Verdict,
-} from '../../operators/index.js';
-import {
   parseLimit,
   Pool,
   type PoolSink,
   type PullIntake,
   type TaskOutput,
   type TaskRun,
-  withAttempts,
 } from '../../operators/internal/index.js';
 import { BackpressureError, ConfigError, MaxInstancesError, MinInstancesError } from '../errors.js';
 import { InstanceTable } from './instance-table.js';
@@ -353,36 +349,34 @@ export class MIRun<I, R> implements PoolSink<I, R> {
 
   /** The pool task: `run` with the instance context, wrapped in timeout and retries when the spec asks. */
   private instanceTask(): (input: I, run: TaskRun<I, R>) => TaskOutput<R> {
-    const { run: work, retry, instanceTimeoutMs, random } = this.spec;
-    const { taskId, caseId } = this;
-    if (!retry && instanceTimeoutMs === undefined) {
-      // One object per instance, its fields its own: spreading it keeps a live `signal`.
-      return (input, run) =>
+    const { run: work, retry, instanceTimeoutMs: timeoutMs, random } = this.spec;
+    const { taskId, caseId, scheduler } = this;
+    const attempts = retry !== undefined || timeoutMs !== undefined;
+    return (input, run) => {
+      const { index } = run;
+      const instanceId = this.idOf(run);
+      const policy = attempts
+        ? {
+            retry,
+            timeoutMs,
+            scheduler,
+            random,
+            onRetry: (attempt: number, error: unknown, delayMs: number) =>
+              this.retrying(run, attempt, error, delayMs),
+          }
+        : undefined;
+      // One context per attempt, its fields its own: spreading it keeps a live `signal`.
+      return attemptsOf(run, policy, (attempt, signal) =>
         work(input, {
           taskId,
           caseId,
-          index: run.index,
-          instanceId: this.idOf(run),
-          attempt: 1,
+          index,
+          instanceId,
+          attempt,
           get signal() {
-            return run.signal;
+            return signal();
           },
-        });
-    }
-    const scheduler = this.scheduler;
-    return (input, run) => {
-      const instanceId = this.idOf(run);
-      const { index } = run;
-      return withAttempts(
-        (attempt, signal) => work(input, { taskId, caseId, index, instanceId, attempt, signal }),
-        {
-          retry,
-          timeoutMs: instanceTimeoutMs,
-          scheduler,
-          random,
-          onAttempt: (attempt) => (run.attempts = attempt),
-          onRetry: (attempt, error, delayMs) => this.retrying(run, attempt, error, delayMs),
-        },
+        }),
       );
     };
   }

@@ -1,7 +1,8 @@
 import { Observable, type SchedulerLike } from 'rxjs';
 import { z } from 'zod';
-import { type BackoffPolicy, backoffPolicySchema, type Rule } from '../../operators/index.js';
+import type { BackoffPolicy, Rule } from '../../operators/index.js';
 import {
+  backoffPolicySchema,
   functionSchema,
   parseConfig,
   schedulerSchema,
@@ -76,6 +77,12 @@ export interface MISpec<I, R> {
   readonly receipts?: ReceiptLog;
 }
 
+/** Retries of an MI instance or a daemon operation: `maxAttempts` in all, backoff, `retryIf`. */
+export const retryPolicySchema = backoffPolicySchema.extend({
+  maxAttempts: z.number().int().min(1),
+  retryIf: functionSchema.optional(),
+});
+
 const count = z.number().int().min(0);
 const observable = z.instanceof(Observable, { error: 'must be an Observable' });
 
@@ -91,9 +98,7 @@ const specSchema = z
     remaining: z.enum(['cancel', 'detach']).optional(),
     minInstances: count.optional(),
     maxInstances: z.number().int().min(1).optional(),
-    retry: backoffPolicySchema
-      .extend({ maxAttempts: z.number().int().min(1), retryIf: functionSchema.optional() })
-      .optional(),
+    retry: retryPolicySchema.optional(),
     instanceTimeoutMs: z.number().finite().positive().optional(),
     maxBuffered: z.number().int().min(1).optional(),
     creationMode: z.enum(['static', 'dynamic']).optional(),

@@ -1,7 +1,7 @@
 import { Observable } from 'rxjs';
 import { z } from 'zod';
-import { backoffPolicySchema } from '../../operators/index.js';
 import { functionSchema, parseConfig, schedulerSchema } from '../../operators/internal/index.js';
+import { retryPolicySchema } from '../instances/spec.js';
 import { receiptLogSchema } from '../receipts/receipt-log.js';
 import { triggerConfigSchema, validateTrigger } from '../triggers/trigger-config.js';
 import type { DaemonConfig, Operation } from './types.js';
@@ -29,12 +29,6 @@ const daemonSchema = z.strictObject({
     .optional(),
   random: functionSchema.optional(),
   receipts: receiptLogSchema.optional(),
-});
-
-/** Retries of an operation or an MI instance: `maxAttempts` in all, backoff, `retryIf`. */
-export const retryPolicySchema = backoffPolicySchema.extend({
-  maxAttempts: z.number().int().min(1),
-  retryIf: functionSchema.optional(),
 });
 
 const operationSchema = z.strictObject({

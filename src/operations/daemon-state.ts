@@ -1,3 +1,4 @@
+import { nearestRank } from '../../operators/internal/index.js';
 import { describeError } from '../errors.js';
 import type { DaemonEvent, DaemonHealth, DaemonMetrics, HealthPolicy, OperationResult } from './types.js';
 
@@ -101,8 +102,7 @@ export class DaemonState {
     const done = succeeded + failed + skipped + cancelled;
     const seconds = Math.max(0.001, (now - startedAt) / 1000);
     const latencies = this.latency.newestFirst().sort((a, b) => a - b);
-    const percentile = (q: number) =>
-      latencies.length === 0 ? 0 : latencies[Math.ceil(q * latencies.length) - 1]!;
+    const percentile = (q: number) => nearestRank(latencies, q);
     return {
       succeeded,
       failed,

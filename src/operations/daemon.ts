@@ -1,12 +1,12 @@
 import { asyncScheduler, Observable, type SchedulerLike, Subscription } from 'rxjs';
 import {
+  attemptsOf,
   longDelays,
   Pool,
   type PoolSink,
   Queue,
   type TaskOutput,
   type TaskRun,
-  withAttempts,
 } from '../../operators/internal/index.js';
 import { backoffDelay } from '../../operators/index.js';
 import { DaemonNotRunningError, DuplicateOperationError, UnknownOperationError } from '../errors.js';
@@ -354,42 +354,40 @@ export class Daemon {
 
   private runJob(job: Job, run: TaskRun<Job, unknown>): TaskOutput<unknown> {
     const { operation } = job.entry;
-    const { id: operationId } = operation;
+    const { id: operationId, retry, timeoutMs } = operation;
     const { runId, payload, trigger } = job;
-    if (operation.retry === undefined && operation.timeoutMs === undefined) {
-      // One object per run, its fields its own: spreading it keeps a live `signal`.
-      return operation.run({
+    const policy =
+      retry !== undefined || timeoutMs !== undefined
+        ? {
+            retry,
+            timeoutMs,
+            scheduler: this.scheduler,
+            random: this.config.random,
+            onRetry: (attempt: number, error: unknown, delayMs: number) =>
+              this.emit({
+                type: 'operation:retrying',
+                daemonId: this.id,
+                at: this.scheduler.now(),
+                operationId,
+                runId,
+                attempt,
+                error,
+                delayMs,
+              }),
+          }
+        : undefined;
+    // One context per attempt, its fields its own: spreading it keeps a live `signal`.
+    return attemptsOf(run, policy, (attempt, signal) =>
+      operation.run({
         operationId,
         runId,
         payload: payload as never,
         trigger,
-        attempt: 1,
+        attempt,
         get signal() {
-          return run.signal;
+          return signal();
         },
-      });
-    }
-    return withAttempts(
-      (attempt, signal) =>
-        operation.run({ operationId, runId, payload: payload as never, trigger, attempt, signal }),
-      {
-        retry: operation.retry,
-        timeoutMs: operation.timeoutMs,
-        scheduler: this.scheduler,
-        random: this.config.random,
-        onAttempt: (attempt) => (run.attempts = attempt),
-        onRetry: (attempt, error, delayMs) =>
-          this.emit({
-            type: 'operation:retrying',
-            daemonId: this.id,
-            at: this.scheduler.now(),
-            operationId,
-            runId,
-            attempt,
-            error,
-            delayMs,
-          }),
-      },
+      }),
     );
   }
 

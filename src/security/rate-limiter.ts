@@ -1,3 +1,4 @@
+import { RateLimitError } from '../errors.js';
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { z } from 'zod';
 import { Bucket } from '../../operators/internal/index.js';
@@ -23,6 +24,11 @@ export interface RateDecision {
 export interface RateLimiter {
   /** Takes one token for `key`. */
   take(key: string): RateDecision;
+  /**
+   * Takes one token for `key`, or throws a {@link RateLimitError} (with `retryAfterMs`) when there
+   * is none: for callers that turn the limit into their error path (an HTTP 429, a rejected job).
+   */
+  consume(key: string): RateDecision;
   /** Keys tracked now. */
   readonly size: number;
 }
@@ -52,9 +58,14 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const sweep = (now: number): void => {
     for (const [key, bucket] of buckets) if (bucket.isFull(now)) buckets.delete(key);
   };
-  return {
+  const limiter: RateLimiter = {
     get size() {
       return buckets.size;
+    },
+    consume(key) {
+      const decision = limiter.take(key);
+      if (!decision.allowed) throw new RateLimitError(key, decision.retryAfterMs);
+      return decision;
     },
     take(key) {
       const now = scheduler.now();
@@ -73,4 +84,5 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       };
     },
   };
+  return limiter;
 }
