@@ -10,30 +10,8 @@ import {
   YawlError,
 } from 'rxdaemon';
 import { WorkerSlots } from '../src/yawl/worker-slots.js';
+import { fanOut, loop, single } from '../test/fixtures/workflows.js';
 import { marbleScheduler } from './helpers.js';
-
-const single: WorkflowDefinition = {
-  id: 'single',
-  input: 'start',
-  output: 'end',
-  conditions: [{ id: 'start', flows: ['work'] }, { id: 'end' }],
-  tasks: [{ id: 'work', flows: [{ to: 'end' }] }],
-};
-
-const fanOut: WorkflowDefinition = {
-  id: 'fan-out',
-  input: 'start',
-  output: 'end',
-  conditions: [{ id: 'start', flows: ['split'] }, { id: 'end' }],
-  tasks: [
-    { id: 'split', split: 'and', flows: [{ to: 'a' }, { to: 'b' }, { to: 'c' }, { to: 'd' }] },
-    { id: 'a', flows: [{ to: 'join' }] },
-    { id: 'b', flows: [{ to: 'join' }] },
-    { id: 'c', flows: [{ to: 'join' }] },
-    { id: 'd', flows: [{ to: 'join' }] },
-    { id: 'join', join: 'and', flows: [{ to: 'end' }] },
-  ],
-};
 
 const bridgeLog = (bridge: YawlBridge, now: () => number): string[] => {
   const log: string[] = [];
@@ -245,20 +223,6 @@ describe('YawlBridge runs and the engine', () => {
 
 describe('YawlBridge with synchronous handlers', () => {
   it('runs a task again when a loop enables it again', () => {
-    const loop: WorkflowDefinition = {
-      id: 'loop',
-      input: 'start',
-      output: 'end',
-      conditions: [{ id: 'start', flows: ['work'] }, { id: 'again', flows: ['work'] }, { id: 'end' }],
-      tasks: [
-        { id: 'work', flows: [{ to: 'check' }] },
-        {
-          id: 'check',
-          split: 'xor',
-          flows: [{ to: 'again', when: { path: 'again', equals: true } }, { to: 'end' }],
-        },
-      ],
-    };
     const engine = createMemoryYawlEngine({ workflows: [loop] });
     const daemon = createDaemon();
     daemon.start();

@@ -8,6 +8,7 @@ import {
   YawlError,
 } from 'rxdaemon';
 import { testScheduler } from 'rxdaemon/testing';
+import { notify } from './fixtures/workflows.js';
 
 const linear: WorkflowDefinition = {
   id: 'linear',
@@ -176,27 +177,7 @@ describe('workflow definitions', () => {
   });
 
   it('OR split takes every branch whose condition holds; the OR join waits for exactly those', () => {
-    const net: WorkflowDefinition = {
-      id: 'or',
-      input: 'start',
-      output: 'end',
-      conditions: [{ id: 'start', flows: ['split'] }, { id: 'end' }],
-      tasks: [
-        {
-          id: 'split',
-          split: 'or',
-          flows: [
-            { to: 'email', when: { path: 'email', equals: true } },
-            { to: 'sms', when: { path: 'sms', equals: true } },
-            { to: 'letter', when: { path: 'letter', equals: true } },
-          ],
-        },
-        { id: 'email', flows: [{ to: 'join' }] },
-        { id: 'sms', flows: [{ to: 'join' }] },
-        { id: 'letter', flows: [{ to: 'join' }] },
-        { id: 'join', join: 'or', flows: [{ to: 'end' }] },
-      ],
-    };
+    const net = notify;
     const { engine } = recorder([net]);
     const caseId = engine.createCase('or');
     engine.enableTask(caseId, 'split');
