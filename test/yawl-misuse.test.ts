@@ -8,7 +8,7 @@ import {
   type WorkflowDefinition,
   YawlBridge,
 } from 'rxdaemon';
-import { loop, notify } from './fixtures/workflows.js';
+import { loop, notify, selfLoop } from './fixtures/workflows.js';
 import { failOnUnhandledRejections, sleep } from './support.js';
 
 failOnUnhandledRejections();
@@ -64,7 +64,22 @@ describe('YawlBridge under misuse', () => {
     void daemon.stop();
   });
 
-  it('a task that loops back to itself runs again each time with an async handler', async () => {
+  it('a task that loops back to itself runs again each time, with a sync or an async handler', async () => {
+    for (const handler of [(again: boolean) => ({ again }), async (again: boolean) => ({ again })]) {
+      const engine = createMemoryYawlEngine({ workflows: [selfLoop] });
+      const daemon = createDaemon();
+      daemon.start();
+      let runs = 0;
+      new YawlBridge({ daemon, engine, handlers: { work: () => handler(++runs < 3) } });
+      engine.createCase('self-loop', null, 's');
+      for (let i = 0; i < 50 && engine.caseStatus('s') !== 'completed'; i++) await sleep(2, null);
+      expect(runs).toBe(3);
+      expect(engine.caseStatus('s')).toBe('completed');
+      await daemon.stop();
+    }
+  });
+
+  it('a loop through another task runs again with async handlers', async () => {
     const engine = createMemoryYawlEngine({ workflows: [loop] });
     const daemon = createDaemon();
     daemon.start();
