@@ -1,7 +1,7 @@
 import { Observable, type OperatorFunction, type Subscriber, Subscription } from 'rxjs';
-import { ConfigError } from './errors.js';
 import { z } from 'zod';
-import { assertFunction, parseConfig } from './internal/config.js';
+import { assertFunction, limitSchema, parseConfig, parseIndex, parseLimit } from './internal/config.js';
+import { guard } from './internal/guard.js';
 import { Pool, type PoolSink } from './internal/pool.js';
 import type { TaskOutput } from './internal/task-output.js';
 import type { TaskContext, TaskRun } from './internal/task-run.js';
@@ -21,10 +21,6 @@ export interface WorkerPoolOptions {
   /** Indexes to cancel one by one: a waiting input is withdrawn, a running task torn down. */
   readonly cancel?: Observable<number>;
 }
-
-const limitSchema = z.union([z.number().int().positive(), z.literal(Infinity)], {
-  error: 'must be a positive integer or Infinity',
-});
 
 const optionsSchema = z.strictObject({
   concurrency: z.union([limitSchema, z.instanceof(Observable)], {
@@ -79,23 +75,19 @@ export function workerPool<I, R>(
       if (typeof concurrency !== 'number') {
         subscriptions.add(
           concurrency.subscribe({
-            next: (limit) => {
-              const parsed = limitSchema.safeParse(limit);
-              if (parsed.success) pool.setLimit(limit);
-              else
-                subscriber.error(
-                  new ConfigError(
-                    'workerPool concurrency',
-                    ['concurrency'],
-                    [`concurrency: got ${String(limit)}, ${parsed.error.issues[0]?.message}`],
-                  ),
-                );
-            },
+            next: guard(subscriber, (limit) => pool.setLimit(parseLimit('workerPool concurrency', limit))),
             error: (error: unknown) => subscriber.error(error),
           }),
         );
       }
-      if (cancel) subscriptions.add(cancel.subscribe({ next: (index) => pool.cancel(index) }));
+      if (cancel) {
+        subscriptions.add(
+          cancel.subscribe({
+            next: guard(subscriber, (index) => pool.cancel(parseIndex('workerPool cancel', index))),
+            error: (error: unknown) => subscriber.error(error),
+          }),
+        );
+      }
       subscriptions.add(
         source.subscribe({
           next: (input) => pool.admit(input),

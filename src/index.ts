@@ -18,7 +18,7 @@ export type { Decision, Rule, RuleReason, ToleranceOptions, Verdict } from '../o
 export { tally } from '../operators/tally.js';
 export { workerPool } from '../operators/worker-pool.js';
 export type { PoolTask, TaskContext, WorkerPoolOptions } from '../operators/worker-pool.js';
-export type { TaskOutput } from '../operators/internal/task-output.js';
+export type { TaskOutput } from '../operators/index.js';
 export { backoffDelay, retryBackoff } from '../operators/retry-backoff.js';
 export type { AttemptFailure, BackoffPolicy, RetryBackoffOptions } from '../operators/retry-backoff.js';
 export { timeoutEach } from '../operators/timeout-each.js';

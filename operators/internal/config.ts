@@ -57,3 +57,9 @@ export function parseLimit(subject: string, limit: unknown): number {
     [`concurrency: got ${String(limit)}, ${parsed.error.issues[0]?.message ?? 'invalid'}`],
   );
 }
+
+/** Checks an instance index from a `cancel` stream: an integer ≥ 0, or a {@link ConfigError}. */
+export function parseIndex(subject: string, index: unknown): number {
+  if (typeof index === 'number' && Number.isSafeInteger(index) && index >= 0) return index;
+  throw new ConfigError(subject, ['cancel'], [`cancel: an index is an integer ≥ 0, got ${String(index)}`]);
+}

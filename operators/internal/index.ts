@@ -24,6 +24,7 @@ export {
   limitSchema,
   millisecondsSchema,
   parseConfig,
+  parseIndex,
   parseLimit,
   schedulerSchema,
 } from './config.js';

@@ -36,8 +36,12 @@ export class Pool<I, R> implements RunHost<I, R> {
   private cancelOnAdmission: Set<number> | undefined;
   private admittedCount = 0;
   private dequeued = 0;
-  private inputClosed = false;
-  private intakeStopped = false;
+  /**
+   * `open`: taking input. `closed`: the source ended; what waits or runs drains. `stopped`: a
+   * decision stopped intake (waiting inputs withdrawn); what runs drains. `torn-down`: nothing runs.
+   */
+  private phase: 'open' | 'closed' | 'stopped' | 'torn-down' = 'open';
+  /** Re-entrancy guards, not lifecycle: a pull in flight, a drain loop on the stack. */
   private pulling = false;
   private draining = false;
   private intake: PullIntake | undefined;
@@ -90,8 +94,8 @@ export class Pool<I, R> implements RunHost<I, R> {
 
   closeInput(): void {
     this.pulling = false;
-    if (this.inputClosed) return;
-    this.inputClosed = true;
+    if (this.phase !== 'open') return;
+    this.phase = 'closed';
     this.sink.inputClosed(this.admittedCount);
     this.drain();
   }
@@ -103,13 +107,18 @@ export class Pool<I, R> implements RunHost<I, R> {
 
   /** Takes no more input: waiting inputs are withdrawn (`cancelled`), running tasks run on. */
   stopIntake(): void {
-    this.intakeStopped = true;
+    const wasOpen = this.phase === 'open';
+    this.phase = 'stopped';
     while (this.waiting.length > 0) {
       const input = this.waiting.shift();
       const index = this.dequeued++;
       if (!this.withdrawn?.delete(index)) this.sink.cancelled(index, input, false);
     }
-    this.closeInput();
+    if (wasOpen) {
+      this.pulling = false;
+      this.sink.inputClosed(this.admittedCount);
+      this.drain();
+    }
   }
 
   /**
@@ -119,7 +128,7 @@ export class Pool<I, R> implements RunHost<I, R> {
    */
   cancel(index: number): void {
     if (index >= this.admittedCount) {
-      if (!this.inputClosed) (this.cancelOnAdmission ??= new Set()).add(index);
+      if (this.phase === 'open') (this.cancelOnAdmission ??= new Set()).add(index);
       return;
     }
     let run = this.running;
@@ -172,7 +181,7 @@ export class Pool<I, R> implements RunHost<I, R> {
       run = next;
     }
     this.waiting.clear();
-    this.intakeStopped = true;
+    this.phase = 'torn-down';
   }
 
   private link(run: TaskRun<I, R>): void {
@@ -206,13 +215,14 @@ export class Pool<I, R> implements RunHost<I, R> {
         if (sink.closed) break; // the consumer decided on `started`: do not start a task it dropped
         if (run.settled) continue; // cancelled from inside its own `started` event: reported already
         run.start(this.task);
-      } else if (this.intake && !this.pulling && !this.inputClosed && !this.intakeStopped) {
+      } else if (this.intake && !this.pulling && this.phase === 'open') {
         this.pulling = true;
         this.intake.pull();
         if (this.pulling) break; // an asynchronous pull: it admits (and drains) when it resolves
       } else break;
     }
     this.draining = false;
-    if (this.inputClosed && this.runningCount === 0 && waiting.length === 0 && !sink.closed) sink.drained();
+    const ending = this.phase === 'closed' || this.phase === 'stopped';
+    if (ending && this.runningCount === 0 && waiting.length === 0 && !sink.closed) sink.drained();
   }
 }

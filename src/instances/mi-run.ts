@@ -5,6 +5,8 @@ import {
   copyCounters,
   countEvent,
   emptyCounters,
+  guard,
+  parseIndex,
   parseLimit,
   Pool,
   type PoolSink,
@@ -12,7 +14,7 @@ import {
   type TaskOutput,
   type TaskRun,
 } from '../../operators/internal/index.js';
-import { BackpressureError, ConfigError, MaxInstancesError, MinInstancesError } from '../errors.js';
+import { BackpressureError, MaxInstancesError, MinInstancesError } from '../errors.js';
 import { InstanceTable } from './instance-table.js';
 import type { MIDecidedEvent, MIEvent } from './mi-event.js';
 import type { MIReason, MIResult, MIStatus } from './mi-result.js';
@@ -74,20 +76,17 @@ export class MIRun<I, R> implements PoolSink<I, R> {
   connectControls(): void {
     const { concurrency, cancel, complete, abort } = this.spec;
     const fail = (error: unknown) => this.fail(error);
+    const sink = { error: fail };
     if (typeof concurrency !== 'number') {
-      const setLimit = (limit: number) => {
-        try {
-          this.pool.setLimit(parseLimit('multiple-instance concurrency', limit));
-        } catch (error) {
-          this.fail(error);
-        }
-      };
+      const setLimit = guard(sink, (limit: number) =>
+        this.pool.setLimit(parseLimit('multiple-instance concurrency', limit)),
+      );
       this.subscriptions.add(concurrency.subscribe({ next: setLimit, error: fail }));
     }
-    const cancelOne = (index: number) => {
-      if (!Number.isSafeInteger(index) || index < 0) return this.fail(badIndex(index));
+    const cancelOne = guard(sink, (index: number) => {
+      parseIndex('multiple-instance cancel', index);
       if (this.undecided) this.pool.cancel(index);
-    };
+    });
     if (cancel) this.subscriptions.add(cancel.subscribe({ next: cancelOne, error: fail }));
     if (complete) {
       this.subscriptions.add(
@@ -380,12 +379,4 @@ export class MIRun<I, R> implements PoolSink<I, R> {
       );
     };
   }
-}
-
-function badIndex(index: unknown): ConfigError {
-  return new ConfigError(
-    'multiple-instance cancel',
-    ['cancel'],
-    [`cancel: an instance index is an integer ≥ 0, got ${String(index)}`],
-  );
 }
