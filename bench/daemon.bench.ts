@@ -3,6 +3,7 @@
  * against a bare loop of K async workers awaiting the same no-op, in the same process.
  */
 import { createDaemon } from 'rxdaemon';
+import { AnalysedDaemonModel } from './baselines/analysed-daemon.js';
 import { collectGarbage, fmtOps, table } from './harness.js';
 
 const noop = (): Promise<number> => Promise.resolve(1);
@@ -50,6 +51,13 @@ async function drive(n: number, k: number, call: (i: number) => Promise<unknown>
 
 const contenders: Record<string, (n: number, k: number) => Promise<DriverRun>> = {
   'bare loop': (n, k) => drive(n, k, noop),
+  'analysed daemon (model): schedule + execute': async (n, k) => {
+    const daemon = new AnalysedDaemonModel();
+    return drive(n, k, (i) => {
+      daemon.schedule({ id: `op-${i}`, handler: noop });
+      return daemon.execute(`op-${i}`);
+    });
+  },
   'daemon: schedule + execute (maxConcurrent 8)': async (n, k) => {
     const daemon = createDaemon({ maxConcurrent: 8, completedCacheSize: 1000 });
     daemon.start();

@@ -2,6 +2,7 @@ import { Observable, type OperatorFunction, type Subscriber, Subscription } from
 import { z } from 'zod';
 import { assertFunction, limitSchema, parseConfig, parseIndex, parseLimit } from './internal/config.js';
 import { guard } from './internal/guard.js';
+import { withSignal } from './internal/live-signal.js';
 import { Pool, type PoolSink } from './internal/pool.js';
 import type { TaskOutput } from './internal/task-output.js';
 import type { TaskContext, TaskRun } from './internal/task-run.js';
@@ -61,13 +62,7 @@ export function workerPool<I, R>(
     new Observable<PoolEvent<I, R>>((subscriber) => {
       const pool = new Pool<I, R>(
         // The task gets a context of its own fields (spreading it keeps `signal`), not the run.
-        (input, run) =>
-          task(input, {
-            index: run.index,
-            get signal() {
-              return run.signal;
-            },
-          }),
+        (input, run) => task(input, withSignal({ index: run.index }, run, undefined)),
         new PoolEventSink(subscriber),
         typeof concurrency === 'number' ? concurrency : 0,
       );

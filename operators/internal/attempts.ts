@@ -55,19 +55,20 @@ export function withAttempts<R>(
 
 /**
  * A pool run's work, made of attempts only when `policy` asks for them: with no retry and no timeout
- * the work is called once, directly — no Observable, and no AbortController unless the work reads
- * `signal()` — which is what most instances and operations are. `signal()` is the current attempt's.
+ * the work is called once, directly — no Observable, and no AbortController unless the work reads the
+ * run's signal — which is what most instances and operations are. `signal` is the attempt's when
+ * there are attempts, undefined for the single direct call (the run's then: see `withSignal`).
  * The engines (MI, daemon) build their context from `attempt` and `signal` and call user code here.
  */
 export function attemptsOf<I, R>(
   run: TaskRun<I, R>,
   policy: Omit<AttemptPolicy, 'onAttempt'> | undefined,
-  work: (attempt: number, signal: () => AbortSignal) => TaskOutput<R>,
+  work: (attempt: number, signal: AbortSignal | undefined) => TaskOutput<R>,
 ): TaskOutput<R> {
   if (policy === undefined || (policy.retry === undefined && policy.timeoutMs === undefined)) {
-    return work(1, () => run.signal);
+    return work(1, undefined);
   }
-  return withAttempts((attempt, signal) => work(attempt, () => signal), {
+  return withAttempts(work, {
     ...policy,
     onAttempt: (attempt) => (run.attempts = attempt),
   });

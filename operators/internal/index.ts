@@ -30,6 +30,7 @@ export {
 } from './config.js';
 export { guard } from './guard.js';
 export type { ErrorSink } from './guard.js';
+export { withSignal } from './live-signal.js';
 export { LONGEST_TIMER_MS, longDelays } from './long-delays.js';
 export { Pool } from './pool.js';
 export type { PoolSink, PullIntake } from './pool.js';

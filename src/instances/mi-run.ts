@@ -8,6 +8,7 @@ import {
   guard,
   parseIndex,
   parseLimit,
+  withSignal,
   Pool,
   type PoolSink,
   type PullIntake,
@@ -366,16 +367,7 @@ export class MIRun<I, R> implements PoolSink<I, R> {
         : undefined;
       // One context per attempt, its fields its own: spreading it keeps a live `signal`.
       return attemptsOf(run, policy, (attempt, signal) =>
-        work(input, {
-          taskId,
-          caseId,
-          index,
-          instanceId,
-          attempt,
-          get signal() {
-            return signal();
-          },
-        }),
+        work(input, withSignal({ taskId, caseId, index, instanceId, attempt }, run, signal)),
       );
     };
   }

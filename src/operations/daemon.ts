@@ -7,6 +7,7 @@ import {
   Queue,
   type TaskOutput,
   type TaskRun,
+  withSignal,
 } from '../../operators/internal/index.js';
 import { backoffDelay } from '../../operators/index.js';
 import { DaemonNotRunningError, DuplicateOperationError, UnknownOperationError } from '../errors.js';
@@ -378,16 +379,9 @@ export class Daemon {
         : undefined;
     // One context per attempt, its fields its own: spreading it keeps a live `signal`.
     return attemptsOf(run, policy, (attempt, signal) =>
-      operation.run({
-        operationId,
-        runId,
-        payload: payload as never,
-        trigger,
-        attempt,
-        get signal() {
-          return signal();
-        },
-      }),
+      operation.run(
+        withSignal({ operationId, runId, payload: payload as never, trigger, attempt }, run, signal),
+      ),
     );
   }
 
