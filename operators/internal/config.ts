@@ -5,9 +5,14 @@ import { ConfigError } from '../errors.js';
  * Parses `input` with `schema` once, at the boundary. On failure throws a {@link ConfigError}
  * whose message names every offending field, so nothing is subscribed with a bad config.
  */
-export function parseConfig<S extends z.ZodType>(subject: string, schema: S, input: unknown): z.output<S> {
+export function parseConfig<S extends z.ZodType>(
+  subject: string | (() => string),
+  schema: S,
+  input: unknown,
+): z.output<S> {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
+  if (typeof subject === 'function') subject = subject(); // named only when it is needed
   const fields = parsed.error.issues.map((issue) => (issue.path.length ? issue.path.join('.') : '(root)'));
   const details = parsed.error.issues.map((issue, i) => `${fields[i]}: ${issue.message}`);
   throw new ConfigError(subject, [...new Set(fields)], details);

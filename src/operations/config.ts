@@ -50,7 +50,7 @@ export function validateDaemonConfig(config: DaemonConfig): void {
 /** One schema for every operation; a trigger config's cron expression and zone are checked too. */
 export function validateOperation(operation: Operation<never, unknown>): void {
   parseConfig(
-    `operation${typeof operation?.id === 'string' ? ` "${operation.id}"` : ''}`,
+    () => `operation${typeof operation?.id === 'string' ? ` "${operation.id}"` : ''}`,
     operationSchema,
     operation,
   );

@@ -131,11 +131,10 @@ export class Daemon {
         trigger === undefined || trigger instanceof Observable
           ? trigger
           : triggerFrom(trigger, { ...this.config.sources, scheduler: this.scheduler }),
-      slot: this.retiring.get(id) ?? { active: 0, backlog: undefined },
+      slot: this.takeRetiringSlot(id) ?? { active: 0, backlog: undefined },
       triggerSubscription: undefined,
       triggerFailures: 0,
     };
-    this.retiring.delete(id);
     this.operationsById.set(id, entry);
     if (this.phase === 'running') this.listen(entry);
   }
@@ -152,6 +151,14 @@ export class Daemon {
     this.operationsById.delete(operationId);
     this.cancelBacklog(entry.slot);
     if (entry.slot.active > 0) this.retiring.set(operationId, entry.slot);
+  }
+
+  /** The slot of an operation of this id unscheduled while running, if any: its runs still count. */
+  private takeRetiringSlot(id: string): OperationSlot | undefined {
+    if (this.retiring.size === 0) return undefined;
+    const slot = this.retiring.get(id);
+    this.retiring.delete(id);
+    return slot;
   }
 
   /** The registered operations, in registration order, with what runs and waits of each. */
@@ -401,7 +408,7 @@ export class Daemon {
       const next = backlog.shift();
       if (!next.settled) this.admit(next); // one given up while queued was reported already
     }
-    if (slot.active === 0) {
+    if (slot.active === 0 && this.retiring.size > 0) {
       const { id } = job.entry.operation;
       if (this.retiring.get(id) === slot) this.retiring.delete(id);
     }
