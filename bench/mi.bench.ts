@@ -18,7 +18,15 @@ const contenders: Record<string, (n: number, c: number) => Promise<unknown>> = {
   'p-map': (n, c) => pMap(indexes(n), noop, { concurrency: c }),
   mergeMap: (n, c) =>
     lastValueFrom(range(0, n).pipe(mergeMap(noop, c), ignoreElements()), { defaultValue: 0 }),
+  // The same lazy Iterable p-map gets: pulled one input per free slot.
   runMultipleInstance: (n, c) =>
+    lastValueFrom(
+      runMultipleInstance(indexes(n), { taskId: 'bench', run: noop, concurrency: c, keep: 'summary' }).pipe(
+        toMIResult(),
+      ),
+    ),
+  // A count: static creation, every instance admitted (pending) before the first starts.
+  'runMultipleInstance(n)': (n, c) =>
     lastValueFrom(
       runMultipleInstance(n, { taskId: 'bench', run: noop, concurrency: c, keep: 'summary' }).pipe(
         toMIResult(),
@@ -33,6 +41,7 @@ export async function benchMIThroughput(sizes: readonly number[], full: boolean)
       const pmap = await measure(n, () => contenders['p-map']!(n, c));
       const merge = n >= 1_000_000 && !full ? undefined : await measure(n, () => contenders.mergeMap!(n, c));
       const mi = await measure(n, () => contenders.runMultipleInstance!(n, c));
+      const counted = await measure(n, () => contenders['runMultipleInstance(n)']!(n, c));
       rows.push([
         n.toLocaleString('en'),
         String(c),
@@ -41,11 +50,28 @@ export async function benchMIThroughput(sizes: readonly number[], full: boolean)
         fmtNs(mi.nsPerOp),
         ratio(mi.nsPerOp, pmap.nsPerOp),
         merge ? ratio(merge.nsPerOp, mi.nsPerOp) : '-',
+        fmtNs(counted.nsPerOp),
+        ratio(counted.nsPerOp, pmap.nsPerOp),
       ]);
     }
   }
-  console.log("### MI engine: no-op instances, runMultipleInstance(n, { keep: 'summary' })\n");
-  table(['N', 'c', 'p-map / op', 'mergeMap / op', 'MI / op', 'MI vs p-map', 'mergeMap vs MI'], rows);
+  console.log(
+    "### MI engine: no-op instances, runMultipleInstance(inputs, { keep: 'summary' }) — a lazy Iterable, as p-map gets, and a count (static creation)\n",
+  );
+  table(
+    [
+      'N',
+      'c',
+      'p-map / op',
+      'mergeMap / op',
+      'MI / op',
+      'MI vs p-map',
+      'mergeMap vs MI',
+      'MI(count) / op',
+      'MI(count) vs p-map',
+    ],
+    rows,
+  );
 }
 
 /** Peak heap growth while `job` runs, sampled every 5 ms, over a collected baseline. */
@@ -80,9 +106,18 @@ async function bytesPerBuffered(
 
 export async function benchMIMemory(): Promise<void> {
   const n = 1_000_000;
+  // A lazy Iterable is pulled one input per free slot; a count or an array is static creation
+  // (every instance admitted, pending, at the start: DESIGN §4), so it holds its n records.
   const lazy = await peakHeapMB(() =>
     lastValueFrom(
-      runMultipleInstance(n, { taskId: 'lazy', run: noop, concurrency: 256, keep: 'summary' }).pipe(
+      runMultipleInstance(indexes(n), { taskId: 'lazy', run: noop, concurrency: 256, keep: 'summary' }).pipe(
+        toMIResult(),
+      ),
+    ),
+  );
+  const counted = await peakHeapMB(() =>
+    lastValueFrom(
+      runMultipleInstance(n, { taskId: 'static', run: noop, concurrency: 256, keep: 'summary' }).pipe(
         toMIResult(),
       ),
     ),
@@ -124,6 +159,10 @@ export async function benchMIMemory(): Promise<void> {
     ['measure', 'figure'],
     [
       ["heap growth, 1,000,000 lazily pulled inputs, c = 256, keep: 'summary'", `${lazy.toFixed(1)} MB`],
+      [
+        "heap growth, a count of 1,000,000 (static creation), c = 256, keep: 'summary'",
+        `${counted.toFixed(1)} MB`,
+      ],
       ['bytes per buffered input, Observable source outrunning the pool (MI)', `${miBytes.toFixed(0)} B`],
       ['bytes per pending input, p-map over an array of the inputs', `${pMapBytes.toFixed(0)} B`],
       ['bytes per pending input, p-queue', `${pQueueBytes.toFixed(0)} B`],
@@ -164,10 +203,10 @@ interface EarlyRun {
 type Counts = { started: number; alive: number };
 
 const earlyContenders: Record<string, (n: number, counts: Counts) => Promise<unknown>> = {
-  'runMultipleInstance + threshold(1000)': (n, counts) => {
+  'runMultipleInstance + threshold(1000), lazy Iterable': (n, counts) => {
     const task = timerTask(counts);
     return lastValueFrom(
-      runMultipleInstance(n, {
+      runMultipleInstance(indexes(n), {
         taskId: 'early',
         run: (i, { signal }) => task(i, signal),
         concurrency: 256,
@@ -176,12 +215,24 @@ const earlyContenders: Record<string, (n: number, counts: Counts) => Promise<unk
       }).pipe(toMIResult()),
     );
   },
-  'runMultipleInstance, task ignores its signal': (n, counts) => {
+  'runMultipleInstance, lazy Iterable, task ignores its signal': (n, counts) => {
+    const task = timerTask(counts);
+    return lastValueFrom(
+      runMultipleInstance(indexes(n), {
+        taskId: 'early',
+        run: (i) => task(i),
+        concurrency: 256,
+        completion: threshold(1000),
+        keep: 'summary',
+      }).pipe(toMIResult()),
+    );
+  },
+  'runMultipleInstance + threshold(1000), a count (static creation: n records)': (n, counts) => {
     const task = timerTask(counts);
     return lastValueFrom(
       runMultipleInstance(n, {
         taskId: 'early',
-        run: (i) => task(i),
+        run: (i, { signal }) => task(i, signal),
         concurrency: 256,
         completion: threshold(1000),
         keep: 'summary',

@@ -47,6 +47,8 @@ export class MIRun<I, R> implements PoolSink<I, R> {
   private readonly rule: Rule;
   private readonly subscriptions = new Subscription();
   private phase: Phase = 'open';
+  /** While a batch of events happens at one instant (static admission, a decision): that instant. */
+  private instant: number | undefined;
   private lastFailure: unknown;
 
   constructor(
@@ -138,7 +140,7 @@ export class MIRun<I, R> implements PoolSink<I, R> {
 
   /** A source of known length (a count, an array): every instance is admitted now, pending. */
   admitAll(inputs: Iterable<I>): void {
-    this.pool.admitAll(inputs);
+    this.atOneInstant(() => this.pool.admitAll(inputs));
   }
 
   /** A source of known length over `maxInstances`: decided before anything starts. */
@@ -163,20 +165,20 @@ export class MIRun<I, R> implements PoolSink<I, R> {
 
   admitted(index: number, input: I): void {
     const { taskId, caseId } = this;
-    const at = this.scheduler.now();
+    const at = this.now();
     this.emit({ type: 'admitted', taskId, caseId, at, index, instanceId: `${taskId}#${index}`, input });
   }
 
   started(run: TaskRun<I, R>): void {
     const { taskId, caseId } = this;
-    const at = this.scheduler.now();
+    const at = this.now();
     this.emit({ type: 'started', taskId, caseId, at, index: run.index, instanceId: this.idOf(run) });
   }
 
   succeeded(run: TaskRun<I, R>, value: R): void {
     if (!this.undecided) return this.late(run, { outcome: 'succeeded', value });
     const { taskId, caseId } = this;
-    const at = this.scheduler.now();
+    const at = this.now();
     const { index, attempts } = run;
     this.emit({ type: 'succeeded', taskId, caseId, at, index, instanceId: this.idOf(run), value, attempts });
     this.evaluate();
@@ -185,7 +187,7 @@ export class MIRun<I, R> implements PoolSink<I, R> {
   failed(run: TaskRun<I, R>, error: unknown): void {
     if (!this.undecided) return this.late(run, { outcome: 'failed', error });
     const { taskId, caseId } = this;
-    const at = this.scheduler.now();
+    const at = this.now();
     const { index, attempts } = run;
     this.lastFailure = error;
     this.emit({ type: 'failed', taskId, caseId, at, index, instanceId: this.idOf(run), error, attempts });
@@ -194,7 +196,7 @@ export class MIRun<I, R> implements PoolSink<I, R> {
 
   cancelled(index: number, _input: I, wasRunning: boolean): void {
     const { taskId, caseId } = this;
-    const at = this.scheduler.now();
+    const at = this.now();
     this.emit({ type: 'cancelled', taskId, caseId, at, index, instanceId: `${taskId}#${index}`, wasRunning });
     this.evaluate();
   }
@@ -205,7 +207,7 @@ export class MIRun<I, R> implements PoolSink<I, R> {
       type: 'inputClosed',
       taskId: this.taskId,
       caseId: this.caseId,
-      at: this.scheduler.now(),
+      at: this.now(),
       total,
     });
     const { minInstances } = this.spec;
@@ -225,7 +227,7 @@ export class MIRun<I, R> implements PoolSink<I, R> {
   private retrying(run: TaskRun<I, R>, attempt: number, error: unknown, delayMs: number): void {
     if (!this.undecided) return; // detached instances report only their `late` outcome
     const { taskId, caseId } = this;
-    const at = this.scheduler.now();
+    const at = this.now();
     this.emit({
       type: 'retrying',
       taskId,
@@ -245,7 +247,7 @@ export class MIRun<I, R> implements PoolSink<I, R> {
     outcome: { outcome: 'succeeded'; value: R } | { outcome: 'failed'; error: unknown },
   ): void {
     const { taskId, caseId } = this;
-    const at = this.scheduler.now();
+    const at = this.now();
     this.emit({
       type: 'late',
       taskId,
@@ -268,7 +270,7 @@ export class MIRun<I, R> implements PoolSink<I, R> {
       type: 'refused',
       taskId: this.taskId,
       caseId: this.caseId,
-      at: this.scheduler.now(),
+      at: this.now(),
       input,
       reason,
     });
@@ -309,8 +311,10 @@ export class MIRun<I, R> implements PoolSink<I, R> {
     if (!this.undecided) return;
     const detach = this.spec.remaining === 'detach' && !cancelAll;
     this.phase = 'deciding';
-    this.pool.stopIntake();
-    if (!detach) this.pool.cancelRunning();
+    this.atOneInstant(() => {
+      this.pool.stopIntake();
+      if (!detach) this.pool.cancelRunning();
+    });
     if (this.closed) return; // a consumer unsubscribed on one of the cancellations
     this.phase = 'decided';
     const counters = copyCounters(this.counters);
@@ -327,7 +331,7 @@ export class MIRun<I, R> implements PoolSink<I, R> {
       type: 'decided',
       taskId: this.taskId,
       caseId: this.caseId,
-      at: this.scheduler.now(),
+      at: this.now(),
       status,
       reason,
       counters,
@@ -338,6 +342,21 @@ export class MIRun<I, R> implements PoolSink<I, R> {
     if (this.table) Object.assign(result, { instances: this.table.snapshot(), values: this.table.values() });
     this.subscriber.next(event);
     if (this.pool.activeCount === 0) this.end();
+  }
+
+  /** Scheduler time, read once for a batch of events that happen at one instant. */
+  private now(): number {
+    return this.instant ?? this.scheduler.now();
+  }
+
+  private atOneInstant(batch: () => void): void {
+    if (this.instant !== undefined) return batch();
+    this.instant = this.scheduler.now();
+    try {
+      batch();
+    } finally {
+      this.instant = undefined;
+    }
   }
 
   private end(): void {

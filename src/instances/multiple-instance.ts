@@ -103,9 +103,11 @@ function withReceipts<I, R>(
   return spec.receipts ? events.pipe(recordDecisions(spec.receipts)) : events;
 }
 
-/** 0, 1, …, n − 1, counted rather than stored. */
-function* countTo(n: number): Generator<number> {
-  for (let i = 0; i < n; i++) yield i;
+/** 0, 1, …, n − 1 (a source of known length: every index is admitted at the start). */
+function countTo(n: number): number[] {
+  const indexes = new Array<number>(n);
+  for (let i = 0; i < n; i++) indexes[i] = i;
+  return indexes;
 }
 
 /** The length of a number or array source, checked; undefined for lazy sources. */
