@@ -1,8 +1,19 @@
-import { BehaviorSubject, firstValueFrom, from, lastValueFrom, of, Subject } from 'rxjs';
-import { describe, expect, it } from 'vitest';
+import {
+  BehaviorSubject,
+  firstValueFrom,
+  from,
+  last,
+  lastValueFrom,
+  type Observable,
+  of,
+  Subject,
+} from 'rxjs';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
   allSettled,
+  allSucceed,
   ConfigError,
+  createReceiptLog,
   type InstanceContext,
   type MIEvent,
   runMultipleInstance,
@@ -300,5 +311,53 @@ describe('a source of known length is admitted at the start (static creation)', 
       'cancelled',
     ]);
     expect(result.counters).toMatchObject({ admitted: 4, succeeded: 1, cancelled: 3 });
+  });
+});
+
+describe('receipt failures in an MI task are contained; the decision stands', () => {
+  it('a cause String() cannot convert is recorded; a log whose append throws marks the decision', async () => {
+    const log = createReceiptLog();
+    const strange = Object.create(null) as object;
+    const failed = await firstValueFrom(
+      runMultipleInstance(1, {
+        taskId: 't',
+        concurrency: 1,
+        completion: allSucceed(),
+        receipts: log,
+        run: () => Promise.reject(strange),
+      }).pipe(last()),
+    );
+    expect(failed).toMatchObject({ type: 'decided', status: 'failed', reason: 'first-failure' });
+    expect(log.size).toBe(1);
+    const broken = {
+      append: () => {
+        throw new Error('disk full');
+      },
+    } as unknown as ReturnType<typeof createReceiptLog>;
+    const decided = await firstValueFrom(
+      runMultipleInstance(2, { taskId: 't', concurrency: 2, receipts: broken, run: (i) => i }).pipe(last()),
+    );
+    expect(decided).toMatchObject({
+      type: 'decided',
+      status: 'completed',
+      receiptError: new Error('disk full'),
+    });
+  });
+});
+
+describe('types say what a task may return', () => {
+  it('a plain value, a Promise or an Observable: the result type is the value', () => {
+    expectTypeOf(runMultipleInstance(1, { taskId: 't', concurrency: 1, run: () => 'hello' })).toEqualTypeOf<
+      Observable<MIEvent<number, string>>
+    >();
+    expectTypeOf(runMultipleInstance(1, { taskId: 't', concurrency: 1, run: async () => 42 })).toEqualTypeOf<
+      Observable<MIEvent<number, number>>
+    >();
+    expectTypeOf(runMultipleInstance(1, { taskId: 't', concurrency: 1, run: () => of(true) })).toEqualTypeOf<
+      Observable<MIEvent<number, boolean>>
+    >();
+    expectTypeOf(runMultipleInstance(1, { taskId: 't', concurrency: 1, run: () => [1, 2] })).toEqualTypeOf<
+      Observable<MIEvent<number, number[]>>
+    >();
   });
 });

@@ -217,10 +217,14 @@ export function parseRdfPatch(source: PatchSource): Observable<RdfChange> {
       const text = pending + (typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
       const rows = text.split('\n');
       pending = rows.pop()!;
-      for (const row of rows) for (const change of reader.read(row)) subscriber.next(change);
+      for (const row of rows) {
+        if (subscriber.closed) return; // take(n) downstream: the rest of a large chunk is not parsed
+        for (const change of reader.read(row)) subscriber.next(change);
+      }
     };
     const finish = (): void => {
       feed(decoder.decode());
+      if (subscriber.closed) return;
       for (const change of reader.read(pending)) subscriber.next(change);
       reader.end();
       subscriber.complete();
