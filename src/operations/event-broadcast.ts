@@ -28,11 +28,6 @@ export class Broadcast<T> {
     const { listeners } = this; // a snapshot: a listener (un)subscribing now changes the next emit
     for (let i = 0; i < listeners.length; i++) listeners[i]!.next(event);
   }
-
-  complete(): void {
-    for (const listener of this.listeners) listener.complete();
-    this.listeners = [];
-  }
 }
 
 class GuardedObservable<T> extends Observable<T> {
