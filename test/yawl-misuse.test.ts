@@ -151,3 +151,15 @@ describe('YawlBridge under misuse', () => {
     await daemon.stop();
   });
 });
+
+describe('YawlBridge options are validated', () => {
+  it('a handler that is not a function or a misspelt key is a ConfigError naming it', () => {
+    const engine = createMemoryYawlEngine({ workflows: [quotesNet] });
+    const daemon = createDaemon();
+    expect(() => new YawlBridge({ daemon, engine, handlers: { ask: 'run me' as never } })).toThrow(
+      /handlers\.ask/,
+    );
+    expect(() => new YawlBridge({ daemon, engine, retries: 3 } as never)).toThrow(/retries/);
+    expect(daemon.operations()).toEqual([]); // nothing half-started
+  });
+});

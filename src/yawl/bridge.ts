@@ -10,7 +10,9 @@ import {
   type Subscription,
 } from 'rxjs';
 import { backoffDelay, TimeoutError } from '../../operators/index.js';
-import { longDelays } from '../../operators/internal/index.js';
+import { z } from 'zod';
+import { functionSchema, longDelays, parseConfig, schedulerSchema } from '../../operators/internal/index.js';
+import { retryPolicySchema } from '../instances/spec.js';
 import type { MIEvent } from '../instances/mi-event.js';
 import type { InstanceRecord } from '../instances/mi-result.js';
 import type { MISource } from '../instances/multiple-instance.js';
@@ -28,6 +30,20 @@ import { miTask } from './mi-task.js';
 import { runOnDaemon, runTask, type TaskPayload } from './task-runner.js';
 import { TaskSlots } from './task-slots.js';
 import { type DistributionStrategy, WorkerSlots } from './worker-slots.js';
+
+const optionsSchema = z.strictObject({
+  daemon: z.custom((v) => typeof (v as { schedule?: unknown } | null)?.schedule === 'function', {
+    message: 'must be a daemon (createDaemon)',
+  }),
+  engine: z.custom((v) => typeof (v as { enableTask?: unknown } | null)?.enableTask === 'function', {
+    message: 'must be a YawlEngine',
+  }),
+  handlers: z.record(z.string(), functionSchema).optional(),
+  manual: z.array(z.string()).optional(),
+  retry: retryPolicySchema.optional(),
+  scheduler: schedulerSchema.optional(),
+  random: functionSchema.optional(),
+});
 
 /** The daemon operation a bridge's handlers run under (`yawl-task`, `yawl-task-2`, … per daemon). */
 export const TASK_OPERATION = 'yawl-task';
@@ -51,7 +67,9 @@ export class YawlBridge {
   private readonly subscription: Subscription;
   private recurring = 0;
 
+  /** @throws ConfigError naming every bad option (a handler that is not a function, an unknown key, …) */
   constructor(private readonly options: YawlBridgeOptions) {
+    parseConfig('YawlBridge options', optionsSchema, options);
     const { daemon, engine, handlers = {} } = options;
     for (const taskId of Object.keys(handlers)) assertSafeIdentifier(taskId);
     this.manual = new Set(options.manual ?? []);
