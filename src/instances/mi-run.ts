@@ -16,7 +16,6 @@ import {
   type TaskRun,
 } from '../../operators/internal/index.js';
 import { BackpressureError, MaxInstancesError, MinInstancesError } from '../errors.js';
-import { InstanceTable } from './instance-table.js';
 import type { MIDecidedEvent, MIEvent } from './mi-event.js';
 import type { MIReason, MIResult, MIStatus } from './mi-result.js';
 import type { MISpec } from './spec.js';
@@ -40,7 +39,6 @@ type Phase = 'open' | 'deciding' | 'decided' | 'ended';
 export class MIRun<I, R> implements PoolSink<I, R> {
   private readonly pool: Pool<I, R>;
   private readonly counters = emptyCounters();
-  private readonly table: InstanceTable<R> | undefined;
   private readonly scheduler;
   private readonly taskId: string;
   private readonly caseId: string;
@@ -59,7 +57,6 @@ export class MIRun<I, R> implements PoolSink<I, R> {
     this.taskId = spec.taskId;
     this.caseId = spec.caseId ?? spec.taskId;
     this.rule = spec.completion ?? allSettled();
-    this.table = spec.keep === 'summary' ? undefined : new InstanceTable<R>();
     this.pool = new Pool(
       this.instanceTask(),
       this,
@@ -286,7 +283,6 @@ export class MIRun<I, R> implements PoolSink<I, R> {
     ) {
       countEvent(this.counters, event);
     }
-    this.table?.apply(event);
     this.subscriber.next(event);
   }
 
@@ -324,7 +320,7 @@ export class MIRun<I, R> implements PoolSink<I, R> {
       status,
       reason,
       counters,
-      instances: [],
+      instances: [], // filled in by the `withInstanceRecords` consumer unless keep is 'summary'
       values: [],
     };
     const event: MIDecidedEvent<R> = {
@@ -338,8 +334,6 @@ export class MIRun<I, R> implements PoolSink<I, R> {
       result,
       ...(cause !== undefined ? { cause } : {}),
     };
-    this.table?.apply(event); // marks the running ones detached before the snapshot
-    if (this.table) Object.assign(result, { instances: this.table.snapshot(), values: this.table.values() });
     this.subscriber.next(event);
     if (this.pool.activeCount === 0) this.end();
   }

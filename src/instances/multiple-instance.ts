@@ -2,6 +2,7 @@ import { isObservable, Observable, type OperatorFunction } from 'rxjs';
 import { ConfigError } from '../errors.js';
 import { asyncIteratorIntake, type ClosableIntake, iteratorIntake } from './intakes.js';
 import { recordDecisions } from './decision-receipts.js';
+import { withInstanceRecords } from './instance-records.js';
 import type { MIEvent } from './mi-event.js';
 import { MIRun } from './mi-run.js';
 import { type MISpec, validateSpec } from './spec.js';
@@ -31,7 +32,7 @@ export type MISource<I> = Iterable<I> | AsyncIterable<I> | Observable<I>;
 export function multipleInstance<I, R>(spec: MISpec<I, R>): OperatorFunction<I, MIEvent<I, R>> {
   validateSpec(spec);
   return (source) =>
-    withReceipts(
+    withConsumers(
       spec,
       new Observable<MIEvent<I, R>>((subscriber) => {
         const run = new MIRun(spec, subscriber);
@@ -71,7 +72,7 @@ export function runMultipleInstance<I, R>(
   validateSpec(spec);
   if (isObservable(source)) return source.pipe(multipleInstance(spec));
   const length = knownLength(source);
-  return withReceipts(
+  return withConsumers(
     spec,
     new Observable<MIEvent<I, R>>((subscriber) => {
       const run = new MIRun(spec, subscriber);
@@ -95,12 +96,16 @@ export function runMultipleInstance<I, R>(
   );
 }
 
-/** The events, with a receipt per decision when the spec has a log: receipts consume events. */
-function withReceipts<I, R>(
+/**
+ * The engine's events through their consumers: the instance records that complete the result
+ * (unless `keep: 'summary'`), then a receipt per decision when the spec has a log.
+ */
+function withConsumers<I, R>(
   spec: MISpec<I, R>,
   events: Observable<MIEvent<I, R>>,
 ): Observable<MIEvent<I, R>> {
-  return spec.receipts ? events.pipe(recordDecisions(spec.receipts)) : events;
+  const recorded = spec.keep === 'summary' ? events : events.pipe(withInstanceRecords<I, R>());
+  return spec.receipts ? recorded.pipe(recordDecisions(spec.receipts)) : recorded;
 }
 
 /** 0, 1, …, n − 1 (a source of known length: every index is admitted at the start). */
