@@ -5,7 +5,7 @@
 import pMap from 'p-map';
 import PQueue from 'p-queue';
 import { ignoreElements, lastValueFrom, mergeMap, range, scan, Subject, takeWhile } from 'rxjs';
-import { abortable, runMultipleInstance, threshold, toMIResult } from 'rxdaemon';
+import { abortable, type MISpec, runMultipleInstance, threshold, toMIResult } from 'rxdaemon';
 import { collectGarbage, fmtNs, measure, ratio, table } from './harness.js';
 
 const noop = (): Promise<number> => Promise.resolve(1);
@@ -202,43 +202,27 @@ interface EarlyRun {
 
 type Counts = { started: number; alive: number };
 
+/** runMultipleInstance with threshold(1000) over a lazy Iterable or a count, the task honouring its signal or not. */
+function earlyMI(source: 'lazy' | 'count', honourSignal: boolean) {
+  return (n: number, counts: Counts): Promise<unknown> => {
+    const task = timerTask(counts);
+    const spec: MISpec<number, number> = {
+      taskId: 'early',
+      // Reading `signal` makes its AbortController; the task that ignores it never reads it.
+      run: honourSignal ? (i, context) => task(i, context.signal) : (i) => task(i),
+      concurrency: 256,
+      completion: threshold(1000),
+      keep: 'summary',
+    };
+    const events = source === 'lazy' ? runMultipleInstance(indexes(n), spec) : runMultipleInstance(n, spec);
+    return lastValueFrom(events.pipe(toMIResult()));
+  };
+}
+
 const earlyContenders: Record<string, (n: number, counts: Counts) => Promise<unknown>> = {
-  'runMultipleInstance + threshold(1000), lazy Iterable': (n, counts) => {
-    const task = timerTask(counts);
-    return lastValueFrom(
-      runMultipleInstance(indexes(n), {
-        taskId: 'early',
-        run: (i, { signal }) => task(i, signal),
-        concurrency: 256,
-        completion: threshold(1000),
-        keep: 'summary',
-      }).pipe(toMIResult()),
-    );
-  },
-  'runMultipleInstance, lazy Iterable, task ignores its signal': (n, counts) => {
-    const task = timerTask(counts);
-    return lastValueFrom(
-      runMultipleInstance(indexes(n), {
-        taskId: 'early',
-        run: (i) => task(i),
-        concurrency: 256,
-        completion: threshold(1000),
-        keep: 'summary',
-      }).pipe(toMIResult()),
-    );
-  },
-  'runMultipleInstance + threshold(1000), a count (static creation: n records)': (n, counts) => {
-    const task = timerTask(counts);
-    return lastValueFrom(
-      runMultipleInstance(n, {
-        taskId: 'early',
-        run: (i, { signal }) => task(i, signal),
-        concurrency: 256,
-        completion: threshold(1000),
-        keep: 'summary',
-      }).pipe(toMIResult()),
-    );
-  },
+  'runMultipleInstance + threshold(1000), lazy Iterable': earlyMI('lazy', true),
+  'runMultipleInstance, lazy Iterable, task ignores its signal': earlyMI('lazy', false),
+  'runMultipleInstance + threshold(1000), a count (static creation: n records)': earlyMI('count', true),
   'rxjs range + mergeMap(abortable) + scan + takeWhile': (n, counts) => {
     const task = timerTask(counts);
     return lastValueFrom(
