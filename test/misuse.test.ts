@@ -295,6 +295,18 @@ describe('cancelling one instance (WCP-19) at the edges', () => {
 });
 
 describe('a source of known length is admitted at the start (static creation)', () => {
+  it('an index cancelled before the array is admitted is withdrawn on admission', async () => {
+    const result = await firstValueFrom(
+      runMultipleInstance(['a', 'b', 'c'], {
+        taskId: 't',
+        concurrency: 1,
+        cancel: of(1),
+        run: (x) => sleep(1, x),
+      }).pipe(toMIResult()),
+    );
+    expect(result.instances.map((r) => r.status)).toEqual(['succeeded', 'cancelled', 'succeeded']);
+  });
+
   it('an input never run because the task decided first is in the result as cancelled', async () => {
     const result = await firstValueFrom(
       runMultipleInstance(['a', 'b', 'c', 'd'], {

@@ -75,11 +75,22 @@ export class Pool<I, R> implements RunHost<I, R> {
   /**
    * Admits every input of a source of known length at once (YAWL's static creation: every instance
    * exists, pending, before the first one starts), starts those that have a slot, then closes input.
+   * `owned`: the pool may keep `inputs` as its queue instead of copying it.
    */
-  admitAll(inputs: Iterable<I>): void {
-    for (const input of inputs) {
+  admitAll(inputs: readonly I[], owned = false): void {
+    const first = this.admittedCount;
+    for (let i = 0; i < inputs.length; i++) {
       if (this.sink.closed) return;
-      this.enqueue(input);
+      this.sink.admitted(first + i, inputs[i]!);
+    }
+    this.admittedCount += inputs.length;
+    // One bulk append, not n pushes: a million-input array is a million-slot queue at once.
+    this.waiting.append(inputs, owned);
+    const early = this.cancelOnAdmission;
+    for (const index of early ?? []) {
+      if (index >= this.admittedCount) continue;
+      early!.delete(index);
+      this.cancel(index);
     }
     this.drain();
     this.closeInput();

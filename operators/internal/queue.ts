@@ -15,6 +15,14 @@ export class Queue<T> {
     this.items.push(item);
   }
 
+  /** Appends every item of `items`, in order; an `owned` array becomes the storage when the queue is empty. */
+  append(items: readonly T[], owned: boolean): void {
+    if (this.length === 0) {
+      this.items = owned ? (items as T[]) : items.slice();
+      this.head = 0;
+    } else for (const item of items) this.items.push(item);
+  }
+
   /** Removes and returns the oldest item; the caller checks `length` first. */
   shift(): T {
     const item = this.items[this.head] as T;

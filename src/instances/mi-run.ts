@@ -136,8 +136,8 @@ export class MIRun<I, R> implements PoolSink<I, R> {
   }
 
   /** A source of known length (a count, an array): every instance is admitted now, pending. */
-  admitAll(inputs: Iterable<I>): void {
-    this.atOneInstant(() => this.pool.admitAll(inputs));
+  admitAll(inputs: readonly I[], owned = false): void {
+    this.atOneInstant(() => this.pool.admitAll(inputs, owned));
   }
 
   /** A source of known length over `maxInstances`: decided before anything starts. */

@@ -81,7 +81,7 @@ export function runMultipleInstance<I, R>(
         return () => run.dispose();
       }
       run.connectControls();
-      if (typeof source === 'number') (run as unknown as MIRun<number, R>).admitAll(countTo(source));
+      if (typeof source === 'number') (run as unknown as MIRun<number, R>).admitAll(countTo(source), true);
       else if (Array.isArray(source)) run.admitAll(source as readonly I[]);
       else {
         const intake: ClosableIntake =
