@@ -163,3 +163,31 @@ describe('YawlBridge options are validated', () => {
     expect(daemon.operations()).toEqual([]); // nothing half-started
   });
 });
+
+describe('a listener that throws on engine.events', () => {
+  it('cannot break a command, the bridge or the process; an engine:listener-failed event says so', async () => {
+    const engine = createMemoryYawlEngine({ workflows: [selfLoop] });
+    const daemon = createDaemon();
+    daemon.start();
+    new YawlBridge({ daemon, engine, handlers: { work: async () => ({ again: false }) } });
+    const reports: unknown[] = [];
+    engine.events.subscribe(() => {
+      throw new Error('careless listener');
+    });
+    engine.events.subscribe((e) => e.type === 'engine:listener-failed' && reports.push(e.error));
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown) => void uncaught.push(error);
+    process.on('uncaughtException', onUncaught);
+    try {
+      engine.createCase('self-loop', null, 'c');
+      for (let i = 0; i < 50 && engine.caseStatus('c') !== 'completed'; i++) await sleep(2, null);
+      await sleep(20, null);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+    expect(engine.caseStatus('c')).toBe('completed');
+    expect(uncaught).toEqual([]);
+    expect(reports.length).toBeGreaterThan(0);
+    await daemon.stop();
+  });
+});

@@ -10,10 +10,12 @@
  * - {@link TaskOutput}: what a task may return (a plain value, a Promise, an Observable), read the
  *   same way everywhere.
  * - {@link longDelays}: the one way to wait, safe for delays past Node's 2^31−1 ms timer limit.
- * - {@link guard}: a user callback whose throw goes to an error channel, never out of the call.
+ * - {@link guard}: a user callback whose throw goes to an error channel, never out of the call;
+ *   {@link Broadcast}: an engine's hot event stream whose throwing listeners cannot hurt it.
  * - {@link parseConfig} and the shared schemas: validate once, at the boundary.
  */
 export { attemptsOf } from './attempts.js';
+export { Broadcast } from './broadcast.js';
 export { Bucket } from './bucket.js';
 export { copyCounters, countEvent, emptyCounters } from '../counters.js';
 export { backoffPolicySchema } from '../retry-backoff.js';

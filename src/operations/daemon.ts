@@ -11,7 +11,7 @@ import {
 } from '../../operators/internal/index.js';
 import { backoffDelay } from '../../operators/index.js';
 import { DaemonNotRunningError, DuplicateOperationError, UnknownOperationError } from '../errors.js';
-import { Broadcast } from './event-broadcast.js';
+import { Broadcast } from '../../operators/internal/index.js';
 import { triggerFrom } from '../triggers/trigger-config.js';
 import type { TriggerFire } from '../triggers/trigger-fire.js';
 import { parseStopOptions, validateDaemonConfig, validateOperation } from './config.js';

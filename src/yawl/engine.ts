@@ -25,6 +25,11 @@ export type YawlEvent =
       readonly type: 'task:cancelled';
       readonly taskId: string;
       readonly reason: CancelReason;
+    })
+  | (CaseEventBase & {
+      /** A listener of `events` threw on an event of this case; the engine and the others carried on. */
+      readonly type: 'engine:listener-failed';
+      readonly error: unknown;
     });
 
 /**

@@ -1,4 +1,5 @@
-import { asyncScheduler, type Observable, type SchedulerLike, Subject } from 'rxjs';
+import { asyncScheduler, type Observable, type SchedulerLike } from 'rxjs';
+import { Broadcast } from '../../operators/internal/index.js';
 import { EngineError } from '../errors.js';
 import type { JsonValue } from '../receipts/canonical-json.js';
 import { assertSafeIdentifier } from '../security/injection.js';
@@ -41,7 +42,9 @@ export function createMemoryYawlEngine(options: MemoryEngineOptions): MemoryYawl
 
 export class MemoryYawlEngine implements YawlEngine {
   readonly events: Observable<YawlEvent>;
-  private readonly subject = new Subject<YawlEvent>();
+  /** Listeners that throw (the bridge's included) cannot break a command or the process. */
+  private readonly bus = new Broadcast<YawlEvent>((error, event) => this.listenerFailed(error, event));
+  private reportingListenerError = false;
   private readonly cases = new Map<string, Case>();
   private counter = 0;
   /** Events wait here until the outermost command has finished changing state (see `command`). */
@@ -53,7 +56,7 @@ export class MemoryYawlEngine implements YawlEngine {
     private readonly nets: ReadonlyMap<string, Net>,
     private readonly scheduler: SchedulerLike,
   ) {
-    this.events = this.subject.asObservable();
+    this.events = this.bus.events;
   }
 
   workflow(workflowId: string): WorkflowDefinition | undefined {
@@ -99,11 +102,23 @@ export class MemoryYawlEngine implements YawlEngine {
       if (this.depth === 0 && !this.delivering) {
         this.delivering = true;
         try {
-          while (this.outbox.length > 0) this.subject.next(this.outbox.shift()!);
+          while (this.outbox.length > 0) this.bus.emit(this.outbox.shift()!);
         } finally {
           this.delivering = false;
         }
       }
+    }
+  }
+
+  private listenerFailed(error: unknown, event: YawlEvent | undefined): void {
+    // One that throws on this report too is dropped; so is a throw outside a delivery.
+    if (this.reportingListenerError || event === undefined) return;
+    this.reportingListenerError = true;
+    try {
+      const { caseId, workflowId } = event;
+      this.bus.emit({ type: 'engine:listener-failed', caseId, workflowId, at: this.scheduler.now(), error });
+    } finally {
+      this.reportingListenerError = false;
     }
   }
 

@@ -10,14 +10,20 @@ import { Observable, type Observer, Subscriber, type Subscription } from 'rxjs';
 export class Broadcast<T> {
   readonly events: Observable<T>;
   private listeners: readonly Subscriber<T>[] = [];
+  /** The event being delivered, for a report of a listener that threw on it. */
+  private current: T | undefined;
 
-  constructor(onListenerError: (error: unknown) => void) {
-    this.events = new GuardedObservable<T>((subscriber) => {
-      this.listeners = [...this.listeners, subscriber];
-      return () => {
-        this.listeners = this.listeners.filter((listener) => listener !== subscriber);
-      };
-    }, onListenerError);
+  /** @param onListenerError - told of a listener's throw and of the event it threw on */
+  constructor(onListenerError: (error: unknown, event: T | undefined) => void) {
+    this.events = new GuardedObservable<T>(
+      (subscriber) => {
+        this.listeners = [...this.listeners, subscriber];
+        return () => {
+          this.listeners = this.listeners.filter((listener) => listener !== subscriber);
+        };
+      },
+      (error) => onListenerError(error, this.current),
+    );
   }
 
   get observed(): boolean {
@@ -26,7 +32,13 @@ export class Broadcast<T> {
 
   emit(event: T): void {
     const { listeners } = this; // a snapshot: a listener (un)subscribing now changes the next emit
-    for (let i = 0; i < listeners.length; i++) listeners[i]!.next(event);
+    const outer = this.current;
+    this.current = event;
+    try {
+      for (let i = 0; i < listeners.length; i++) listeners[i]!.next(event);
+    } finally {
+      this.current = outer;
+    }
   }
 }
 
