@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { map, merge, type Observable, timer } from 'rxjs';
+import { concat, from, map, merge, type Observable, Subject, timer } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { type MIDecidedEvent, type MIEvent, multipleInstance, runMultipleInstance } from 'rxdaemon';
 import { type PoolScenario, poolScenario, ruleOf, testScheduler } from 'rxdaemon/testing';
@@ -9,6 +9,10 @@ interface MIScenario extends PoolScenario {
   readonly source: 'array' | 'observable';
   readonly remaining: 'cancel' | 'detach';
   readonly retries: boolean;
+  /** Indexes cancelled (WCP-19) from inside their own `started` event. */
+  readonly cancelOnStart: readonly number[];
+  /** Indexes cancelled at subscription, before they are admitted. */
+  readonly cancelEarly: readonly number[];
 }
 
 const miScenario: fc.Arbitrary<MIScenario> = fc
@@ -17,8 +21,17 @@ const miScenario: fc.Arbitrary<MIScenario> = fc
     fc.constantFrom('array', 'observable'),
     fc.constantFrom('cancel', 'detach'),
     fc.boolean(),
+    fc.uniqueArray(fc.nat(24), { maxLength: 4 }),
+    fc.uniqueArray(fc.nat(24), { maxLength: 3 }),
   )
-  .map(([scenario, source, remaining, retries]) => ({ ...scenario, source, remaining, retries }));
+  .map(([scenario, source, remaining, retries, cancelOnStart, cancelEarly]) => ({
+    ...scenario,
+    source,
+    remaining,
+    retries,
+    cancelOnStart,
+    cancelEarly,
+  }));
 
 interface Trace {
   readonly events: MIEvent<number, number>[];
@@ -38,8 +51,10 @@ function simulate(scenario: MIScenario): Trace {
         onStart: () => (maxRunning = Math.max(maxRunning, ++running)),
         onEnd: () => running--,
       });
+    const cancelNow = new Subject<number>();
     const spec = {
       taskId: 'prop',
+      cancel: concat(from(scenario.cancelEarly), cancelNow),
       run,
       concurrency: scenario.concurrency,
       completion: ruleOf(scenario.rule),
@@ -53,7 +68,11 @@ function simulate(scenario: MIScenario): Trace {
         : merge(...scenario.instances.map((plan, i) => timer(plan.arriveAtMs).pipe(map(() => i)))).pipe(
             multipleInstance(spec),
           );
-    stream.subscribe((event) => events.push(event));
+    stream.subscribe((event) => {
+      events.push(event);
+      if (event.type === 'started' && scenario.cancelOnStart.includes(event.index))
+        cancelNow.next(event.index);
+    });
   });
   return { events, maxRunning, subscribedAtEnd: running };
 }
@@ -85,6 +104,10 @@ describe('multiple-instance properties', () => {
         }
         for (const index of admitted) expect(endings.get(index)).toBe(1);
         expect(endings.size).toBe(admitted.length);
+        // An index cancelled before it was admitted is withdrawn on admission: it never starts.
+        const started = new Set(events.filter((e) => e.type === 'started').map((e) => e.index));
+        for (const index of scenario.cancelEarly)
+          if (admitted.includes(index)) expect(started.has(index)).toBe(false);
       }),
       runs,
     );

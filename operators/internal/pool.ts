@@ -87,10 +87,14 @@ export class Pool<I, R> implements RunHost<I, R> {
     // One bulk append, not n pushes: a million-input array is a million-slot queue at once.
     this.waiting.append(inputs, owned);
     const early = this.cancelOnAdmission;
-    for (const index of early ?? []) {
-      if (index >= this.admittedCount) continue;
-      early!.delete(index);
-      this.cancel(index);
+    if (early) {
+      this.draining = true; // withdraw every early-cancelled input before any of them may start
+      for (const index of early) {
+        if (index >= this.admittedCount) continue;
+        early.delete(index);
+        this.cancel(index);
+      }
+      this.draining = false;
     }
     this.drain();
     this.closeInput();
