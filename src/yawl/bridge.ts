@@ -1,15 +1,5 @@
-import {
-  asyncScheduler,
-  defer,
-  finalize,
-  map,
-  merge,
-  type Observable,
-  type SchedulerLike,
-  Subject,
-  type Subscription,
-} from 'rxjs';
-import { backoffDelay, TimeoutError } from '../../operators/index.js';
+import { asyncScheduler, map, type Observable, type SchedulerLike, Subject, type Subscription } from 'rxjs';
+import { TimeoutError } from '../../operators/index.js';
 import { z } from 'zod';
 import { functionSchema, longDelays, parseConfig, schedulerSchema } from '../../operators/internal/index.js';
 import { retryPolicySchema } from '../instances/spec.js';
@@ -17,17 +7,18 @@ import type { MIEvent } from '../instances/mi-event.js';
 import type { InstanceRecord } from '../instances/mi-result.js';
 import type { MISource } from '../instances/multiple-instance.js';
 import { fromYawlAttributes } from '../instances/yawl-attributes.js';
-import type { OperationResult } from '../operations/types.js';
 import type { JsonValue } from '../receipts/canonical-json.js';
 import { assertSafeIdentifier } from '../security/injection.js';
 import type { TriggerConfig } from '../triggers/trigger-config.js';
 import { type BridgeContext, ownHandler } from './bridge-context.js';
 import type { BridgeEvent, InstanceHandler, TaskHandlerContext, YawlBridgeOptions } from './bridge-types.js';
 import { deferredChoice } from './deferred-choice.js';
+import { distribute, type DistributedResult } from './distribution.js';
 import type { YawlEvent } from './engine.js';
 import { YawlError } from './memory-engine.js';
 import { miTask } from './mi-task.js';
-import { runOnDaemon, runTask, type TaskPayload } from './task-runner.js';
+import { scheduleRetry } from './task-retry.js';
+import { runTask, type TaskPayload } from './task-runner.js';
 import { TaskSlots } from './task-slots.js';
 import { type DistributionStrategy, WorkerSlots } from './worker-slots.js';
 
@@ -165,24 +156,17 @@ export class YawlBridge {
     caseId: string,
     taskIds: readonly string[],
     options: { readonly workers: readonly string[]; readonly strategy?: DistributionStrategy },
-  ): Observable<{ readonly taskId: string; readonly worker: string; readonly result: OperationResult }> {
+  ): Observable<DistributedResult> {
     for (const taskId of taskIds) this.check(caseId, taskId);
     if (options.workers.length === 0)
       throw new YawlError('distributeAndSplitTasks needs at least one worker');
-    const key = options.workers.join('\u0000');
-    const slots = this.workerSlots.get(key) ?? new WorkerSlots(options.workers);
-    this.workerSlots.set(key, slots);
-    return defer(() =>
-      merge(
-        ...taskIds.map((taskId) => {
-          const worker = slots.assign(options.strategy ?? 'round-robin', `${caseId}/${taskId}`);
-          this.context.emit({ type: 'task:assigned', caseId, taskId, worker });
-          return runOnDaemon(this.context, caseId, taskId, worker).pipe(
-            map((result) => ({ taskId, worker, result })),
-            finalize(() => slots.release(worker)),
-          );
-        }),
-      ),
+    return distribute(
+      this.context,
+      this.workerSlots,
+      caseId,
+      taskIds,
+      options.workers,
+      options.strategy ?? 'round-robin',
     );
   }
 
@@ -247,42 +231,20 @@ export class YawlBridge {
         }
         return;
       case 'task:failed':
-        return this.scheduleRetry(caseId, taskId, event.error);
+        return scheduleRetry(
+          this.context,
+          this.options.retry,
+          this.options.random,
+          caseId,
+          taskId,
+          event.error,
+        );
       case 'task:cancelled':
       case 'task:completed':
         return this.slots.settle(caseId, taskId);
       default:
         return;
     }
-  }
-
-  /** After `task:failed`: another attempt after a backoff delay while attempts remain, else `task:retry-exhausted`. */
-  private scheduleRetry(caseId: string, taskId: string, error: unknown): void {
-    const policy = this.options.retry;
-    const slot = this.slots.slot(caseId, taskId);
-    const attempts = Math.max(1, slot.attempts);
-    let again = false;
-    let delayMs = 0;
-    try {
-      again =
-        policy !== undefined &&
-        this.context.handlerOf(taskId) !== undefined &&
-        attempts < policy.maxAttempts &&
-        (policy.retryIf === undefined || policy.retryIf(error, attempts));
-      if (again) delayMs = backoffDelay(attempts, policy!, this.options.random);
-    } catch (thrown) {
-      again = false; // a throwing retryIf (or random) ends the retries: the task stays failed
-      error = thrown;
-    }
-    if (!again) {
-      if (policy) this.context.emit({ type: 'task:retry-exhausted', caseId, taskId, attempts, error });
-      return;
-    }
-    this.context.emit({ type: 'task:retry-scheduled', caseId, taskId, attempt: attempts + 1, delayMs });
-    slot.retry = longDelays(this.context.scheduler).schedule(() => {
-      slot.retry = undefined;
-      if (this.context.engine.tasks(caseId).get(taskId) === 'failed') runTask(this.context, caseId, taskId);
-    }, delayMs);
   }
 
   /** Enabled tasks with a handler start by themselves, unless the caller runs them (`manual`). */
