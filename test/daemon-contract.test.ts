@@ -146,8 +146,12 @@ describe('daemon lifecycle under misuse', () => {
     });
     expect(daemon.operations()[0]).toMatchObject({ id: 'on-order', triggerFailures: 1 });
     expect(daemon.recent('on-order')[0]).toMatchObject({ status: 'failed' });
-    clock.advanceBy(1000); // resubscribed after the backoff: a Subject that errored stays errored…
-    expect(daemon.operations()[0]!.triggerFailures).toBe(2); // …so it fails again, backing off further
+    clock.advanceBy(0); // resubscribed at once: a Subject that errored stays errored…
+    expect(daemon.operations()[0]!.triggerFailures).toBe(2); // …so it fails again,
+    clock.advanceBy(999);
+    expect(daemon.operations()[0]!.triggerFailures).toBe(2); // and is tried again only after 1 s
+    clock.advanceBy(1);
+    expect(daemon.operations()[0]!.triggerFailures).toBe(3);
     expect(runs).toBe(1);
     void daemon.stop();
   });
@@ -164,7 +168,7 @@ describe('daemon lifecycle under misuse', () => {
     daemon.schedule({ id: 'flaky', trigger, run: () => ++runs });
     daemon.start();
     expect(daemon.health().status).toBe('degraded');
-    clock.advanceBy(1000);
+    clock.advanceBy(0);
     expect(subscriptions).toBe(2);
     fires.next({ kind: 'event', at: clock.now() });
     expect(runs).toBe(1);

@@ -71,7 +71,11 @@ interface Stopping {
   deadline?: Subscription;
 }
 
-/** A broken trigger is resubscribed after this backoff (1 s, 2 s, 4 s, … up to a minute). */
+/**
+ * A broken trigger is resubscribed at once (on the next turn of the scheduler: a source that
+ * reconnects, or a blip, costs nothing), then after 1 s, 2 s, 4 s, … up to a minute while it keeps
+ * failing.
+ */
 const TRIGGER_BACKOFF = { initialDelayMs: 1000, multiplier: 2, maxDelayMs: 60_000 } as const;
 
 /** The rxdaemon daemon (DESIGN.md §6); made by {@link createDaemon}. */
@@ -487,7 +491,7 @@ export class Daemon {
    */
   private triggerFailed(entry: Entry, error: unknown): void {
     const failures = ++entry.triggerFailures;
-    const retryInMs = backoffDelay(failures, TRIGGER_BACKOFF);
+    const retryInMs = failures === 1 ? 0 : backoffDelay(failures - 1, TRIGGER_BACKOFF);
     const { id } = entry.operation;
     entry.triggerSubscription?.unsubscribe();
     this.report(this.newJob(entry, undefined, undefined, undefined), 'failed', undefined, error, 0);
