@@ -29,6 +29,26 @@ const FAILED_FIRST_FAILURE = decide('failed', 'first-failure');
 const FAILED_UNREACHABLE = decide('failed', 'unreachable');
 const FAILED_TOLERANCE = decide('failed', 'tolerance-exceeded');
 
+// Built once: zod compiles a schema on its first parse (~0.5 ms), so a schema made per call would
+// make every `threshold(n)` pay that.
+const thresholdSchema = z.strictObject({ n: z.number().int().min(1) });
+const successRateSchema = z.strictObject({
+  ratio: z.number().gt(0).max(1),
+  minSample: z.number().int().min(1).optional(),
+});
+const toleranceSchema = z
+  .strictObject({
+    count: z.number().int().min(0).optional(),
+    percentage: z.number().min(0).max(100).optional(),
+    minSample: z.number().int().min(1).optional(),
+  })
+  .refine((o) => o.count !== undefined || o.percentage !== undefined, {
+    message: 'give count, percentage or both',
+    path: ['count'],
+  });
+const whenSchema = z.strictObject({ predicate: functionSchema });
+const anyOfSchema = z.strictObject({ rules: z.array(functionSchema).min(1) });
+
 /** Waits for every instance, whatever its outcome (WCP-13/14/15): `completed`, `all-settled`. */
 export function allSettled(): Rule {
   return (c) => (allSettledNow(c) ? COMPLETED_ALL_SETTLED : 'continue');
@@ -44,7 +64,7 @@ export function allSucceed(): Rule {
  * closed and `succeeded + running + pending < n` — so an empty input fails it.
  */
 export function threshold(n: number): Rule {
-  parseConfig('threshold', z.strictObject({ n: z.number().int().min(1) }), { n });
+  parseConfig('threshold', thresholdSchema, { n });
   return (c) =>
     c.succeeded >= n
       ? COMPLETED_THRESHOLD
@@ -59,11 +79,7 @@ export function threshold(n: number): Rule {
  * admitted); fails with `unreachable` once that share can no longer be reached. Empty input fails.
  */
 export function successRate(ratio: number, options: { readonly minSample?: number } = {}): Rule {
-  const { minSample = 1 } = parseConfig(
-    'successRate',
-    z.strictObject({ ratio: z.number().gt(0).max(1), minSample: z.number().int().min(1).optional() }),
-    { ratio, ...options },
-  );
+  const { minSample = 1 } = parseConfig('successRate', successRateSchema, { ratio, ...options });
   return (c) => {
     if (!c.inputClosed) return 'continue';
     const required = Math.max(1, Math.ceil(ratio * c.admitted));
@@ -89,24 +105,7 @@ export interface ToleranceOptions {
  * (while input is open only once `minSample` were admitted); completes `all-settled` otherwise.
  */
 export function toleratedFailures(options: ToleranceOptions): Rule {
-  const {
-    count,
-    percentage,
-    minSample = 1,
-  } = parseConfig(
-    'toleratedFailures',
-    z
-      .strictObject({
-        count: z.number().int().min(0).optional(),
-        percentage: z.number().min(0).max(100).optional(),
-        minSample: z.number().int().min(1).optional(),
-      })
-      .refine((o) => o.count !== undefined || o.percentage !== undefined, {
-        message: 'give count, percentage or both',
-        path: ['count'],
-      }),
-    options,
-  );
+  const { count, percentage, minSample = 1 } = parseConfig('toleratedFailures', toleranceSchema, options);
   return (c) => {
     if (count !== undefined && c.failed > count) return FAILED_TOLERANCE;
     if (
@@ -123,13 +122,13 @@ export function toleratedFailures(options: ToleranceOptions): Rule {
 
 /** Completes with `rule` once `predicate` holds (WCP-36), or `all-settled` if all settled without it. */
 export function when(predicate: (counters: Counters) => boolean): Rule {
-  parseConfig('when', z.strictObject({ predicate: functionSchema }), { predicate });
+  parseConfig('when', whenSchema, { predicate });
   return (c) => (predicate(c) ? COMPLETED_RULE : allSettledNow(c) ? COMPLETED_ALL_SETTLED : 'continue');
 }
 
 /** The first of `rules`, in argument order, that decides. */
 export function anyOf(...rules: readonly Rule[]): Rule {
-  parseConfig('anyOf', z.strictObject({ rules: z.array(functionSchema).min(1) }), { rules });
+  parseConfig('anyOf', anyOfSchema, { rules });
   return (c) => {
     for (const rule of rules) {
       const verdict = rule(c);

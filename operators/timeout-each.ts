@@ -4,6 +4,8 @@ import { TimeoutError } from './errors.js';
 import { millisecondsSchema, parseConfig, schedulerSchema } from './internal/config.js';
 import { longDelays } from './internal/long-delays.js';
 
+const optionsSchema = z.strictObject({ ms: millisecondsSchema, scheduler: schedulerSchema.optional() });
+
 /**
  * Errors with a {@link TimeoutError} if the source has not completed `ms` after each subscription,
  * tearing it down; each subscription (each attempt, under `retryBackoff`) gets its own deadline.
@@ -21,14 +23,10 @@ export function timeoutEach<T>(
   ms: number,
   options: { readonly scheduler?: SchedulerLike } = {},
 ): MonoTypeOperatorFunction<T> {
-  parseConfig(
-    'timeoutEach',
-    z.strictObject({ ms: millisecondsSchema, scheduler: schedulerSchema.optional() }),
-    {
-      ms,
-      ...options,
-    },
-  );
+  parseConfig('timeoutEach', optionsSchema, {
+    ms,
+    ...options,
+  });
   return timeoutEachUnchecked(ms, longDelays(options.scheduler));
 }
 

@@ -4,6 +4,11 @@ import { parseConfig, schedulerSchema } from '../../operators/internal/index.js'
 import { longDelays } from '../../operators/internal/index.js';
 import type { TriggerFire } from './trigger-fire.js';
 
+const optionsSchema = z.strictObject({
+  ms: z.number().finite().positive(),
+  scheduler: schedulerSchema.optional(),
+});
+
 /**
  * Fires every `ms`, the first time `ms` after subscription (like rxjs `interval`).
  *
@@ -18,14 +23,10 @@ export function every(
   ms: number,
   options: { readonly scheduler?: SchedulerLike } = {},
 ): Observable<TriggerFire> {
-  parseConfig(
-    'every',
-    z.strictObject({ ms: z.number().finite().positive(), scheduler: schedulerSchema.optional() }),
-    {
-      ms,
-      ...options,
-    },
-  );
+  parseConfig('every', optionsSchema, {
+    ms,
+    ...options,
+  });
   const scheduler = longDelays(options.scheduler);
   return defer(() => {
     const start = scheduler.now();

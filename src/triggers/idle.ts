@@ -4,6 +4,11 @@ import { parseConfig, schedulerSchema } from '../../operators/internal/index.js'
 import { longDelays } from '../../operators/internal/index.js';
 import type { TriggerFire } from './trigger-fire.js';
 
+const optionsSchema = z.strictObject({
+  ms: z.number().finite().positive(),
+  scheduler: schedulerSchema.optional(),
+});
+
 /**
  * Fires once after `ms` of silence on `activity`: armed at subscription, re-armed by each activity,
  * and silent after firing until the next activity.
@@ -20,14 +25,10 @@ export function idle(
   ms: number,
   options: { readonly scheduler?: SchedulerLike } = {},
 ): Observable<TriggerFire> {
-  parseConfig(
-    'idle',
-    z.strictObject({ ms: z.number().finite().positive(), scheduler: schedulerSchema.optional() }),
-    {
-      ms,
-      ...options,
-    },
-  );
+  parseConfig('idle', optionsSchema, {
+    ms,
+    ...options,
+  });
   const scheduler = longDelays(options.scheduler);
   return activity.pipe(
     startWith(undefined),
