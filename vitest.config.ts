@@ -9,6 +9,7 @@ export default defineConfig({
     alias: [
       { find: /^rxdaemon\/operators$/, replacement: here('./operators/index.ts') },
       { find: /^rxdaemon\/testing$/, replacement: here('./src/testing/index.ts') },
+      { find: /^rxdaemon\/bullmq$/, replacement: here('./src/distributed/index.ts') },
       { find: /^rxdaemon$/, replacement: here('./src/index.ts') },
     ],
   },

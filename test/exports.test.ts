@@ -9,3 +9,23 @@ describe('package exports', () => {
     }
   });
 });
+
+describe('optional peers stay optional', () => {
+  it('only rxdaemon/bullmq (src/distributed) imports bullmq or ioredis', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const offenders: string[] = [];
+    const walk = (dir: string): void => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) walk(path);
+        else if (path.endsWith('.ts') && !path.startsWith(join('src', 'distributed'))) {
+          if (/from '(bullmq|ioredis)'/.test(readFileSync(path, 'utf8'))) offenders.push(path);
+        }
+      }
+    };
+    walk('src');
+    walk('operators');
+    expect(offenders).toEqual([]);
+  });
+});

@@ -27,5 +27,6 @@ export { Pool } from './pool.js';
 export type { PoolSink, PullIntake } from './pool.js';
 export { Queue } from './queue.js';
 export { nearestRank } from './sliding-window.js';
+export { outputAsObservable } from './task-output.js';
 export type { TaskOutput } from './task-output.js';
 export type { TaskRun } from './task-run.js';

@@ -1,0 +1,15 @@
+/**
+ * rxdaemon/bullmq: multiple-instance tasks and operations on BullMQ workers over Redis (DESIGN.md
+ * §12). `bullmq` and `ioredis` are optional peer dependencies of this entry point only.
+ */
+export { createBullTransport } from './transport.js';
+export type { BullTransport, BullTransportOptions, RedisConnection, RemoteTask } from './transport.js';
+export { startWorker } from './worker.js';
+export type {
+  RunningWorker,
+  StartWorkerOptions,
+  WorkerEvent,
+  WorkerHandler,
+  WorkerHandlerContext,
+} from './worker.js';
+export { ConnectionLostError, RemoteTaskError, UnknownHandlerError } from './remote-error.js';

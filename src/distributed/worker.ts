@@ -1,0 +1,111 @@
+import { type Job, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
+import { lastValueFrom, type Observable } from 'rxjs';
+import { z } from 'zod';
+import {
+  Broadcast,
+  functionSchema,
+  outputAsObservable,
+  parseConfig,
+  type TaskOutput,
+} from '../../operators/internal/index.js';
+import { CANCEL_EVENT, connectionSchema, type RedisConnection } from './transport.js';
+import { encodeError, UnknownHandlerError } from './remote-error.js';
+
+/** What a handler receives besides its input. */
+export interface WorkerHandlerContext {
+  /** Aborted when the job is cancelled (the orchestrator unsubscribed) or the worker closes. */
+  readonly signal: AbortSignal;
+  /** The rxdaemon attempt this job is (1, 2, … per retry of the instance or run). */
+  readonly attempt: number;
+  readonly jobId: string;
+}
+
+export type WorkerHandler = (input: never, context: WorkerHandlerContext) => TaskOutput<unknown>;
+
+export interface StartWorkerOptions {
+  readonly connection: RedisConnection;
+  readonly queue?: string;
+  /** Handlers by task name (own properties only). */
+  readonly handlers: Readonly<Record<string, WorkerHandler>>;
+  /** Jobs this worker runs at once (default 1). */
+  readonly concurrency?: number;
+  /** How long a job's lock lasts without renewal: a worker that dies loses its jobs after this. */
+  readonly lockDurationMs?: number;
+}
+
+export type WorkerEvent =
+  | { readonly type: 'job:started'; readonly jobId: string; readonly name: string }
+  | { readonly type: 'job:succeeded'; readonly jobId: string; readonly name: string }
+  | { readonly type: 'job:failed'; readonly jobId: string; readonly name: string; readonly error: unknown }
+  | { readonly type: 'job:cancelled'; readonly jobId: string }
+  | { readonly type: 'worker:error'; readonly error: unknown };
+
+export interface RunningWorker {
+  readonly events: Observable<WorkerEvent>;
+  /** Stops taking jobs, lets running ones finish, and disconnects. */
+  close(): Promise<void>;
+}
+
+const optionsSchema = z.strictObject({
+  connection: connectionSchema,
+  queue: z.string().min(1).optional(),
+  handlers: z.record(z.string(), functionSchema),
+  concurrency: z.number().int().min(1).optional(),
+  lockDurationMs: z.number().int().min(1).optional(),
+});
+
+/**
+ * A BullMQ worker for rxdaemon's transport (DESIGN.md §12): it runs a job with the handler its name
+ * names, hands it a live `signal` (aborted when the orchestrator cancels the job), and stores the
+ * result. A handler's failure is stored as its name, message and `code`, and is final for BullMQ
+ * (rxdaemon retries by attempt, each attempt its own job). A worker that dies mid-job loses its lock
+ * and the job runs again elsewhere (BullMQ's stalled-job recovery).
+ *
+ * @throws ConfigError for bad options, before anything connects
+ */
+export function startWorker(options: StartWorkerOptions): RunningWorker {
+  parseConfig('BullMQ worker options', optionsSchema, options);
+  const { connection, queue = 'rxdaemon', handlers, concurrency = 1, lockDurationMs } = options;
+  const bus = new Broadcast<WorkerEvent>(() => undefined);
+  const emit = (event: WorkerEvent): void => bus.emit(event);
+  const redis = { ...connection, maxRetriesPerRequest: null };
+  const process = async (job: Job, _token?: string, signal?: AbortSignal): Promise<unknown> => {
+    const handler = Object.hasOwn(handlers, job.name) ? handlers[job.name] : undefined;
+    const jobId = job.id!;
+    emit({ type: 'job:started', jobId, name: job.name });
+    try {
+      if (!handler) throw new UnknownHandlerError(job.name);
+      const data = job.data as { input: never; attempt?: number };
+      const context: WorkerHandlerContext = {
+        signal: signal ?? new AbortController().signal,
+        attempt: data.attempt ?? 1,
+        jobId,
+      };
+      const value = await lastValueFrom(outputAsObservable(handler(data.input, context)));
+      emit({ type: 'job:succeeded', jobId, name: job.name });
+      return value;
+    } catch (error) {
+      emit({ type: 'job:failed', jobId, name: job.name, error });
+      throw new UnrecoverableError(encodeError(error));
+    }
+  };
+  const worker = new Worker(queue, process, {
+    connection: redis,
+    concurrency,
+    ...(lockDurationMs !== undefined ? { lockDuration: lockDurationMs } : {}),
+  });
+  worker.on('error', (error) => emit({ type: 'worker:error', error }));
+  const cancels = new QueueEvents(queue, { connection: redis });
+  cancels.on('error', () => undefined);
+  cancels.on(CANCEL_EVENT as 'waiting', (args: unknown) => {
+    const { jobId } = args as { jobId: string };
+    if (worker.cancelJob(jobId, 'cancelled by the orchestrator')) emit({ type: 'job:cancelled', jobId });
+  });
+  return {
+    events: bus.events,
+    async close() {
+      await cancels.close();
+      await worker.close();
+    },
+  };
+}
