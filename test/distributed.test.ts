@@ -50,8 +50,10 @@ describe('a remote task is just a task (BullMQ over a real Redis)', () => {
       {
         quote: (ms: number, { signal }) =>
           new Promise((resolve, reject) => {
-            const timer = setTimeout(() => resolve(ms), ms);
+            let done = false; // a job that finished may still see an abort before BullMQ records it
+            const timer = setTimeout(() => ((done = true), resolve(ms)), ms);
             signal.addEventListener('abort', () => {
+              if (done) return;
               clearTimeout(timer);
               aborted.push(ms);
               reject(new Error('aborted'));

@@ -16,6 +16,7 @@ import { parseRdfPatch } from '../rdf/rdf-patch.js';
 import { enrichSubjects, simulatedLookup, type SubjectHandler } from './feed-task.js';
 import { progress } from './progress.js';
 import { summarize } from './summary.js';
+import { parseRedisUrl, runWorker, UsageError } from './worker-command.js';
 
 const HELP: Record<string, string> = {
   main: `rxdaemon — a reactive job and workflow engine
@@ -27,6 +28,7 @@ Commands:
   run <module>              run the operations a module exports until SIGINT/SIGTERM
   feed <patch-file | ->     pipe an RDF Patch file (or stdin) into a multiple-instance task
   verify <receipts.jsonl>   verify exported receipts
+  worker <module>           run a module's handlers as a BullMQ worker (rxdaemon/bullmq)
 
 Run "rxdaemon <command> --help" for a command's options.`,
   demo: `Usage: rxdaemon demo [--concurrency N] [--threshold N] [--receipts FILE]
@@ -48,12 +50,20 @@ simulated lookup runs.`,
 Loads a module (JS, or TS through tsx) that exports "operations" (an array) and optionally "daemon"
 (createDaemon's config), or a default export { daemon?, operations }. Runs them until SIGINT or
 SIGTERM, then stops gracefully (running operations get --drain-ms, default 10000) and prints a summary.`,
+  worker: `Usage: rxdaemon worker <module> --redis URL [--queue NAME] [--concurrency N] [--drain-ms N]
+
+Runs the handlers a module exports (export const handlers = { name: (input, { signal }) => … }, a
+default export of them, or its named function exports) as a BullMQ worker over Redis, for tasks sent
+with createBullTransport(...).task(name). SIGTERM or SIGINT drains: running jobs get --drain-ms
+(default 10000) to finish, then their signals abort; the process exits 0.
+
+  --redis URL        redis://host:port[/db] (required)
+  --queue NAME       the queue (default rxdaemon)
+  --concurrency N    jobs at once (default 1)`,
   verify: `Usage: rxdaemon verify <receipts.jsonl>
 
 Checks every receipt's sequence, chain link and hash; exits 1 naming the first bad one.`,
 };
-
-class UsageError extends Error {}
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -81,6 +91,18 @@ async function main(argv: readonly string[]): Promise<number> {
       return verify(positionals[0]);
     case 'run':
       return run(positionals[0], values['drain-ms']);
+    case 'worker': {
+      const module = positionals[0];
+      if (module === undefined) throw new UsageError('worker needs a handlers module');
+      if (values.redis === undefined) throw new UsageError('worker needs --redis URL');
+      return runWorker({
+        module,
+        connection: parseRedisUrl(values.redis),
+        queue: values.queue,
+        concurrency: positiveInteger('concurrency', values.concurrency, 1)!,
+        drainMs: positiveInteger('drain-ms', values['drain-ms'], 10_000)!,
+      });
+    }
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
@@ -93,6 +115,8 @@ type Flags = {
   handler?: string;
   receipts?: string;
   'drain-ms'?: string;
+  redis?: string;
+  queue?: string;
 };
 
 function parse(args: readonly string[], command: string): { values: Flags; positionals: string[] } {
@@ -104,6 +128,8 @@ function parse(args: readonly string[], command: string): { values: Flags; posit
     Object.assign(options, { concurrency: text, threshold: text, receipts: text });
   if (command === 'feed') options.handler = text;
   if (command === 'run') options['drain-ms'] = text;
+  if (command === 'worker')
+    Object.assign(options, { 'drain-ms': text, redis: text, queue: text, concurrency: text });
   try {
     const parsed = parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
     return { values: parsed.values as Flags, positionals: parsed.positionals };

@@ -1,9 +1,10 @@
 import { type Job, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
-import { lastValueFrom, type Observable } from 'rxjs';
+import { asyncScheduler, lastValueFrom, type Observable } from 'rxjs';
 import { z } from 'zod';
 import {
   Broadcast,
   functionSchema,
+  longDelays,
   outputAsObservable,
   parseConfig,
   type TaskOutput,
@@ -42,8 +43,11 @@ export type WorkerEvent =
 
 export interface RunningWorker {
   readonly events: Observable<WorkerEvent>;
-  /** Stops taking jobs, lets running ones finish, and disconnects. */
-  close(): Promise<void>;
+  /**
+   * Stops taking jobs, lets running ones finish — for at most `drainMs` when given, after which
+   * their signals abort — and disconnects.
+   */
+  close(options?: { readonly drainMs?: number }): Promise<void>;
 }
 
 const optionsSchema = z.strictObject({
@@ -103,9 +107,14 @@ export function startWorker(options: StartWorkerOptions): RunningWorker {
   });
   return {
     events: bus.events,
-    async close() {
+    async close({ drainMs } = {}) {
       await cancels.close();
+      const deadline =
+        drainMs === undefined
+          ? undefined
+          : longDelays(asyncScheduler).schedule(() => worker.cancelAllJobs('the worker is closing'), drainMs);
       await worker.close();
+      deadline?.unsubscribe();
     },
   };
 }
