@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { firstValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMultipleInstance, threshold, toMIResult } from 'rxdaemon';
-import { createBullTransport } from 'rxdaemon/bullmq';
+import { createBullTransport, type RunningWorker, startWorker } from 'rxdaemon/bullmq';
 import { sleep } from './support.js';
 import { startRedis, type TestRedis } from './support/redis.js';
 
@@ -22,6 +22,7 @@ afterAll(async () => {
 /** `rxdaemon worker` as a child process; resolves once it says it is working. */
 async function startWorkerProcess(
   queue: string,
+  extra: readonly string[] = [],
 ): Promise<{ child: ChildProcess; exited: Promise<number | null> }> {
   const child = spawn(
     process.execPath,
@@ -40,6 +41,7 @@ async function startWorkerProcess(
       '50',
       '--drain-ms',
       '2000',
+      ...extra,
     ],
     { cwd: root, env: { ...process.env, TEST_REDIS_PORT: String(redis.port) } },
   );
@@ -48,7 +50,7 @@ async function startWorkerProcess(
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      if (output.includes('worker: quote')) resolve();
+      if (output.includes('worker: ')) resolve();
     });
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     void exited.then((code) => reject(new Error(`worker exited (${code}) before starting:\n${output}`)));
@@ -65,7 +67,8 @@ describe('worker processes (rxdaemon worker) over a real Redis', () => {
     const counters = new Redis({ ...connection, maxRetriesPerRequest: null });
     const inspect = new Queue(queue, { connection });
     try {
-      const inputs = Array.from({ length: 2000 }, (_, i) => (i < 150 ? 20 : 60_000));
+      // 50 long instances first, started with the first wave; the threshold comes from short ones after.
+      const inputs = Array.from({ length: 2000 }, (_, i) => (i < 50 ? 60_000 : 200));
       const result = await firstValueFrom(
         runMultipleInstance(inputs, {
           taskId: 'quotes',
@@ -102,4 +105,33 @@ describe('worker processes (rxdaemon worker) over a real Redis', () => {
     }
     expect(await Promise.all(workers.map((w) => w.exited))).toEqual([0, 0]);
   }, 120_000);
+
+  it('a worker killed mid-job loses its lock and the job runs again on another worker (stalled-job recovery)', async () => {
+    const queue = 'stalled';
+    const connection = { host: redis.host, port: redis.port };
+    const counters = new Redis({ ...connection, maxRetriesPerRequest: null });
+    const doomed = await startWorkerProcess(queue, ['--lock-ms', '1000']);
+    const transport = createBullTransport({ connection, queue });
+    let rescuer: RunningWorker | undefined;
+    try {
+      const result = firstValueFrom(
+        transport.task<number, number>('slow')(3000, { caseId: 'c', taskId: 's', index: 0 }),
+      );
+      for (let i = 0; i < 200 && Number(await counters.get('test:slow-started')) < 1; i++)
+        await sleep(10, null);
+      doomed.child.kill('SIGKILL');
+      await doomed.exited;
+      rescuer = startWorker({
+        connection,
+        queue,
+        lockDurationMs: 1000,
+        handlers: { slow: (ms: number) => ms + 1 },
+      });
+      expect(await result).toBe(3001); // run again by the rescuer, not lost with the dead worker
+    } finally {
+      await transport.close();
+      await rescuer?.close();
+      counters.disconnect();
+    }
+  }, 60_000);
 });

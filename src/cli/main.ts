@@ -59,7 +59,8 @@ with createBullTransport(...).task(name). SIGTERM or SIGINT drains: running jobs
 
   --redis URL        redis://host:port[/db] (required)
   --queue NAME       the queue (default rxdaemon)
-  --concurrency N    jobs at once (default 1)`,
+  --concurrency N    jobs at once (default 1)
+  --lock-ms N        a job's lock term: a dead worker's jobs run again elsewhere after about two`,
   verify: `Usage: rxdaemon verify <receipts.jsonl>
 
 Checks every receipt's sequence, chain link and hash; exits 1 naming the first bad one.`,
@@ -101,6 +102,7 @@ async function main(argv: readonly string[]): Promise<number> {
         queue: values.queue,
         concurrency: positiveInteger('concurrency', values.concurrency, 1)!,
         drainMs: positiveInteger('drain-ms', values['drain-ms'], 10_000)!,
+        lockMs: positiveInteger('lock-ms', values['lock-ms'], undefined),
       });
     }
     default:
@@ -117,6 +119,7 @@ type Flags = {
   'drain-ms'?: string;
   redis?: string;
   queue?: string;
+  'lock-ms'?: string;
 };
 
 function parse(args: readonly string[], command: string): { values: Flags; positionals: string[] } {
@@ -129,7 +132,13 @@ function parse(args: readonly string[], command: string): { values: Flags; posit
   if (command === 'feed') options.handler = text;
   if (command === 'run') options['drain-ms'] = text;
   if (command === 'worker')
-    Object.assign(options, { 'drain-ms': text, redis: text, queue: text, concurrency: text });
+    Object.assign(options, {
+      'drain-ms': text,
+      redis: text,
+      queue: text,
+      concurrency: text,
+      'lock-ms': text,
+    });
   try {
     const parsed = parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
     return { values: parsed.values as Flags, positionals: parsed.positionals };

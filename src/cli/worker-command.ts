@@ -52,6 +52,7 @@ export async function runWorker(options: {
   readonly queue: string | undefined;
   readonly concurrency: number;
   readonly drainMs: number;
+  readonly lockMs: number | undefined;
 }): Promise<never> {
   const handlers = await loadHandlers(options.module);
   const { startWorker } = await import('../distributed/index.js'); // bullmq only for this command
@@ -60,6 +61,7 @@ export async function runWorker(options: {
     handlers,
     concurrency: options.concurrency,
     ...(options.queue !== undefined ? { queue: options.queue } : {}),
+    ...(options.lockMs !== undefined ? { lockDurationMs: options.lockMs } : {}),
   });
   console.log(`worker: ${Object.keys(handlers).join(', ')} on queue ${options.queue ?? 'rxdaemon'}`);
   const signal = await new Promise<string>((done) => {

@@ -96,7 +96,10 @@ export function startWorker(options: StartWorkerOptions): RunningWorker {
   const worker = new Worker(queue, process, {
     connection: redis,
     concurrency,
-    ...(lockDurationMs !== undefined ? { lockDuration: lockDurationMs } : {}),
+    // A dead worker's jobs are found stalled (and run again elsewhere) within about two lock terms.
+    ...(lockDurationMs !== undefined
+      ? { lockDuration: lockDurationMs, stalledInterval: lockDurationMs }
+      : {}),
   });
   worker.on('error', (error) => emit({ type: 'worker:error', error }));
   const cancels = new QueueEvents(queue, { connection: redis });
