@@ -1,7 +1,16 @@
 import { Queue } from 'bullmq';
 import { firstValueFrom, lastValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allSettled, runMultipleInstance, threshold, toMIResult } from 'rxdaemon';
+import {
+  allSettled,
+  allSucceed,
+  type MIResult,
+  runMultipleInstance,
+  threshold,
+  toleratedFailures,
+  toMIResult,
+  when,
+} from 'rxdaemon';
 import {
   ConnectionLostError,
   createBullTransport,
@@ -167,5 +176,42 @@ describe('a remote task is just a task (BullMQ over a real Redis)', () => {
     } finally {
       await transport.close();
     }
+  });
+
+  it('MI patterns give the same values, statuses and decision over the wire as locally', async () => {
+    const calc = (n: number): number => {
+      if (n % 5 === 3) throw new Error(`no ${n}`);
+      return n * 2;
+    };
+    const rules = {
+      'all settled (WCP-13/14)': allSettled(),
+      'first failure': allSucceed(),
+      'threshold (WCP-35)': threshold(4),
+      'tolerated failures': toleratedFailures({ count: 1 }),
+      'a predicate (WCP-36)': when((c) => c.succeeded >= 5),
+    };
+    await withCluster({ calc }, async (transport) => {
+      for (const [name, completion] of Object.entries(rules)) {
+        const spec = { taskId: 'calc', concurrency: 1, completion };
+        const outcome = (result: MIResult<number>) => ({
+          status: result.status,
+          reason: result.reason,
+          values: result.values,
+          statuses: result.instances.map((r) => r.status),
+        });
+        const settle = (events: ReturnType<typeof runMultipleInstance<number, number>>) =>
+          lastValueFrom(events).then((last) => (last.type === 'decided' ? outcome(last.result) : undefined));
+        const local = await settle(runMultipleInstance(10, { ...spec, run: calc }));
+        const remote = await settle(
+          runMultipleInstance(10, {
+            ...spec,
+            caseId: `case-${name.replace(/\W+/g, '-')}`,
+            run: transport.task('calc'),
+          }),
+        );
+        expect(local, name).toBeDefined();
+        expect(remote, name).toEqual(local);
+      }
+    });
   });
 });
