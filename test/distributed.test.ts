@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   allSettled,
   allSucceed,
+  createDaemon,
   type MIResult,
   runMultipleInstance,
   threshold,
@@ -211,6 +212,20 @@ describe('a remote task is just a task (BullMQ over a real Redis)', () => {
         );
         expect(local, name).toBeDefined();
         expect(remote, name).toEqual(local);
+      }
+    });
+  });
+
+  it('a daemon operation runs on a worker: the payload goes over, the result comes back', async () => {
+    await withCluster({ greet: (name: string) => `hello ${name}` }, async (transport) => {
+      const daemon = createDaemon();
+      daemon.schedule({ id: 'greet', run: transport.operation<string, string>('greet') });
+      daemon.start();
+      try {
+        const result = await daemon.execute('greet', 'rxdaemon');
+        expect(result).toMatchObject({ id: 'greet', status: 'succeeded', value: 'hello rxdaemon' });
+      } finally {
+        await daemon.stop();
       }
     });
   });

@@ -3,7 +3,13 @@
  * §12). `bullmq` and `ioredis` are optional peer dependencies of this entry point only.
  */
 export { createBullTransport } from './transport.js';
-export type { BullTransport, BullTransportOptions, RedisConnection, RemoteTask } from './transport.js';
+export type {
+  BullTransport,
+  BullTransportOptions,
+  OperationRunContext,
+  RedisConnection,
+  RemoteTask,
+} from './transport.js';
 export { startWorker } from './worker.js';
 export type {
   RunningWorker,

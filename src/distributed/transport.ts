@@ -31,7 +31,19 @@ export type RemoteTask<I, R> = (input: I, context?: JobContext) => Observable<R>
 export interface BullTransport {
   /** The task handled by the workers' handler `name`. */
   task<I, R>(name: string): RemoteTask<I, R>;
+  /**
+   * A daemon operation's `run` on the workers' handler `name`: the run's payload is the input, its
+   * job id comes from the run id and attempt, and cancelling the run cancels the job.
+   */
+  operation<P, R>(name: string): (context: OperationRunContext<P>) => Observable<R>;
   close(): Promise<void>;
+}
+
+/** What the transport reads of a daemon run's context. */
+export interface OperationRunContext<P> {
+  readonly runId: string;
+  readonly attempt: number;
+  readonly payload: P | undefined;
 }
 
 /** The event a transport publishes for workers to cancel an active job. */
@@ -191,6 +203,10 @@ export function createBullTransport(options: BullTransportOptions): BullTranspor
 
   return {
     task,
+    operation:
+      <P, R>(handler: string) =>
+      (context: OperationRunContext<P>): Observable<R> =>
+        task<P | undefined, R>(handler)(context.payload, { runId: context.runId, attempt: context.attempt }),
     async close() {
       // A graceful close waits for a connection that may never come: a transport that never
       // reached Redis just disconnects.
