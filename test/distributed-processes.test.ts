@@ -134,4 +134,29 @@ describe('worker processes (rxdaemon worker) over a real Redis', () => {
       counters.disconnect();
     }
   }, 60_000);
+
+  it('SIGTERM stops a worker within its drain and a short grace even when a handler ignores its signal', async () => {
+    const queue = 'stubborn';
+    const connection = { host: redis.host, port: redis.port };
+    const counters = new Redis({ ...connection, maxRetriesPerRequest: null });
+    const worker = await startWorkerProcess(queue);
+    const transport = createBullTransport({ connection, queue });
+    try {
+      const subscription = transport
+        .task('stubborn')(null, { caseId: 'c', taskId: 'stubborn', index: 0 })
+        .subscribe({
+          error: () => undefined,
+        });
+      for (let i = 0; i < 200 && Number(await counters.get('test:stubborn-started')) < 1; i++)
+        await sleep(10, null);
+      worker.child.kill('SIGTERM'); // --drain-ms 2000, then a 1 s grace
+      const exit = await Promise.race([worker.exited, sleep(15_000, 'still running')]);
+      expect(exit).toBe(0);
+      subscription.unsubscribe();
+    } finally {
+      worker.child.kill('SIGKILL');
+      await transport.close();
+      counters.disconnect();
+    }
+  }, 60_000);
 });

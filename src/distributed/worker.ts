@@ -45,10 +45,13 @@ export interface RunningWorker {
   readonly events: Observable<WorkerEvent>;
   /**
    * Stops taking jobs, lets running ones finish — for at most `drainMs` when given, after which
-   * their signals abort — and disconnects.
+   * their signals abort, and a second later close returns even if a handler ignores its signal.
    */
   close(options?: { readonly drainMs?: number }): Promise<void>;
 }
+
+/** After the drain deadline aborts running jobs, how long their handlers get to notice. */
+const ABANDON_AFTER_MS = 1000;
 
 const optionsSchema = z.strictObject({
   connection: connectionSchema,
@@ -112,12 +115,19 @@ export function startWorker(options: StartWorkerOptions): RunningWorker {
     events: bus.events,
     async close({ drainMs } = {}) {
       await cancels.close();
-      const deadline =
-        drainMs === undefined
-          ? undefined
-          : longDelays(asyncScheduler).schedule(() => worker.cancelAllJobs('the worker is closing'), drainMs);
-      await worker.close();
-      deadline?.unsubscribe();
+      const closed = worker.close();
+      if (drainMs === undefined) return closed;
+      // At the deadline running jobs' signals abort; a handler that ignores its signal gets a short
+      // grace, then close returns anyway (its job's lock lapses and BullMQ runs it elsewhere).
+      const scheduler = longDelays(asyncScheduler);
+      const gaveUp = new Promise<void>((resolve) => {
+        const abort = scheduler.schedule(() => {
+          worker.cancelAllJobs('the worker is closing');
+          scheduler.schedule(resolve, ABANDON_AFTER_MS);
+        }, drainMs);
+        void closed.finally(() => abort.unsubscribe());
+      });
+      await Promise.race([closed, gaveUp]);
     },
   };
 }
