@@ -92,6 +92,8 @@ export type {
   OperationEndedEvent,
   OperationInfo,
   OverlapPolicy,
+  TimeTriggerConfig,
+  TriggerTransport,
 } from './operations/types.js';
 export { canonicalJson } from './receipts/canonical-json.js';
 export type { JsonValue } from './receipts/canonical-json.js';

@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import { firstValueFrom, lastValueFrom } from 'rxjs';
+import { filter, firstValueFrom, lastValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   allSettled,
@@ -15,11 +15,13 @@ import {
 import {
   ConnectionLostError,
   createBullTransport,
+  NotSerializableError,
   RemoteTaskError,
   type RunningWorker,
   startWorker,
   UnknownHandlerError,
 } from 'rxdaemon/bullmq';
+import { ConfigError } from 'rxdaemon';
 import { sleep } from './support.js';
 import { startRedis, type TestRedis } from './support/redis.js';
 
@@ -229,4 +231,132 @@ describe('a remote task is just a task (BullMQ over a real Redis)', () => {
       }
     });
   });
+
+  it('three daemons sharing one queue fire a 1 s interval operation once per tick: 5 ± 1 runs in 5 s, not 15', async () => {
+    let runs = 0;
+    await withCluster({ tick: () => ++runs }, async (_transport, queue) => {
+      const connection = { host: redis.host, port: redis.port };
+      const transports = [1, 2, 3].map(() => createBullTransport({ connection, queue }));
+      const daemons = transports.map((transport, i) => {
+        const daemon = createDaemon({ id: `d${i}`, transport });
+        daemon.schedule({
+          id: 'every-second',
+          trigger: { type: 'interval', ms: 1000 },
+          run: transport.operation('tick'),
+        });
+        return daemon;
+      });
+      const succeeded: string[] = [];
+      for (const daemon of daemons) {
+        daemon.events.subscribe((e) => e.type === 'operation:succeeded' && succeeded.push(e.daemonId));
+        daemon.start();
+      }
+      await sleep(5000, null);
+      await Promise.all(daemons.map((d) => d.stop()));
+      try {
+        expect(runs).toBeGreaterThanOrEqual(4);
+        expect(runs).toBeLessThanOrEqual(6);
+        expect(succeeded.length).toBe(runs); // each run reported by the one daemon that took its tick
+      } finally {
+        await transports[0]!.removeSharedTrigger('every-second');
+        await Promise.all(transports.map((t) => t.close()));
+      }
+    });
+  }, 20_000);
+
+  it('a tick taken by a daemon that does not schedule its operation is handed back to one that does', async () => {
+    // Ticks are shared out among both daemons' tick workers; those of `a` that reach daemon b must
+    // come back to daemon a: no tick of `a` goes missing between its first and its last.
+    const ticks: Record<string, { daemonId: string; scheduledFor: number }[]> = { a: [], b: [] };
+    await withCluster({ tick: () => 'ok' }, async (_transport, queue) => {
+      const connection = { host: redis.host, port: redis.port };
+      const transports = [1, 2].map(() => createBullTransport({ connection, queue }));
+      const daemons = (['a', 'b'] as const).map((op, i) => {
+        const daemon = createDaemon({ id: `daemon-${op}`, transport: transports[i]! });
+        daemon.schedule({
+          id: op,
+          trigger: { type: 'interval', ms: 200 },
+          overlap: 'allow',
+          run: transports[i]!.operation('tick'),
+        });
+        daemon.events.subscribe((e) => {
+          if (e.type === 'operation:enqueued' && e.trigger?.scheduledFor !== undefined) {
+            ticks[e.operationId]!.push({ daemonId: e.daemonId, scheduledFor: e.trigger.scheduledFor });
+          }
+        });
+        daemon.start();
+        return daemon;
+      });
+      await sleep(2000, null);
+      await Promise.all(daemons.map((d) => d.stop()));
+      await Promise.all(['a', 'b'].map((op) => transports[0]!.removeSharedTrigger(op)));
+      await Promise.all(transports.map((t) => t.close()));
+    });
+    for (const op of ['a', 'b']) {
+      const times = ticks[op]!.map((t) => t.scheduledFor).sort((x, y) => x - y);
+      expect(times.length, op).toBeGreaterThanOrEqual(3);
+      expect(new Set(ticks[op]!.map((t) => t.daemonId)), op).toEqual(new Set([`daemon-${op}`]));
+      // Under load BullMQ lets a late schedule slip a little; a lost tick would leave a whole gap.
+      const expected = (times.at(-1)! - times[0]!) / 200 + 1;
+      expect(new Set(times).size / expected, op).toBeGreaterThanOrEqual(0.75);
+    }
+  }, 20_000);
+
+  it('bad input is a typed error before anything is queued: a non-JSON input, an unsafe queue name', async () => {
+    await withCluster({ echo: (x: unknown) => x }, async (transport, queue) => {
+      const echo = transport.task<unknown, unknown>('echo');
+      const cyclic: Record<string, unknown> = {};
+      cyclic.self = cyclic;
+      for (const [input, path] of [
+        [{ at: new Date(0) }, 'input.at'],
+        [[1, () => 2], 'input[1]'],
+        [{ big: 10n }, 'input.big'],
+        [NaN, 'input'],
+        [cyclic, 'input.self'],
+      ] as const) {
+        const error = await lastValueFrom(echo(input, { taskId: 'bad', index: 0 })).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(NotSerializableError);
+        expect((error as Error).message).toContain(path);
+      }
+      const inspect = new Queue(queue, { connection: { host: redis.host, port: redis.port } });
+      expect(await inspect.getJobCountByTypes('waiting', 'active', 'completed', 'failed')).toBe(0);
+      await inspect.close();
+      expect(await lastValueFrom(echo({ a: [1, 'b', null, { c: true }], d: undefined }))).toEqual({
+        a: [1, 'b', null, { c: true }],
+      });
+    });
+    const connection = { host: redis.host, port: redis.port };
+    for (const queue of ['a:b', '', 'x'.repeat(101), 'sp ace', '{tag}']) {
+      expect(() => createBullTransport({ connection, queue })).toThrow(ConfigError);
+      expect(() => startWorker({ connection, queue, handlers: {} })).toThrow(ConfigError);
+    }
+  });
+
+  it('Redis killed mid-run: the running task fails with ConnectionLostError within the bound, and everything closes', async () => {
+    const own = await startRedis();
+    const connection = { host: own.host, port: own.port };
+    const worker = startWorker({
+      connection,
+      queue: 'killed',
+      handlers: { wait: (ms: number, { signal }) => sleep(ms, ms, signal) },
+    });
+    const transport = createBullTransport({ connection, queue: 'killed', connectTimeoutMs: 500 });
+    try {
+      const started = firstValueFrom(worker.events.pipe(filter((e) => e.type === 'job:started')));
+      const outcome = lastValueFrom(transport.task<number, number>('wait')(60_000)).catch((e: unknown) => e);
+      await started;
+      const killedAt = performance.now();
+      await own.stop('SIGKILL');
+      const error = await outcome;
+      expect(error).toBeInstanceOf(ConnectionLostError);
+      expect(performance.now() - killedAt).toBeLessThan(5000);
+      // A task started while Redis is down fails within the bound too.
+      expect(await lastValueFrom(transport.task('wait')(1)).catch((e: unknown) => e)).toBeInstanceOf(
+        ConnectionLostError,
+      );
+    } finally {
+      await transport.close();
+      await worker.close({ drainMs: 100 });
+    }
+  }, 20_000);
 });

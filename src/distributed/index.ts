@@ -18,4 +18,9 @@ export type {
   WorkerHandler,
   WorkerHandlerContext,
 } from './worker.js';
-export { ConnectionLostError, RemoteTaskError, UnknownHandlerError } from './remote-error.js';
+export {
+  ConnectionLostError,
+  NotSerializableError,
+  RemoteTaskError,
+  UnknownHandlerError,
+} from './remote-error.js';

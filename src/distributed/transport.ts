@@ -1,10 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import { Queue, QueueEvents, QueueEventsProducer } from 'bullmq';
 import { Redis } from 'ioredis';
 import { asyncScheduler, Observable, type SchedulerLike } from 'rxjs';
 import { z } from 'zod';
 import { longDelays, parseConfig, schedulerSchema } from '../../operators/internal/index.js';
+import type { TriggerTransport } from '../operations/types.js';
+import type { TriggerFire } from '../triggers/trigger-fire.js';
 import { type JobContext, jobIdOf } from './job-id.js';
-import { ConnectionLostError, decodeError } from './remote-error.js';
+import { closeWithin, dropConnections, watchRedis } from './redis-link.js';
+import { assertJson, ConnectionLostError, decodeError } from './remote-error.js';
+import { isSharedTick, sharedTriggers } from './shared-triggers.js';
 
 /** Where Redis is: what BullMQ and ioredis take (`host`, `port`, `password`, `db`, …). */
 export interface RedisConnection {
@@ -16,11 +21,14 @@ export interface RedisConnection {
 
 export interface BullTransportOptions {
   readonly connection: RedisConnection;
-  /** The BullMQ queue's name (default `'rxdaemon'`). */
+  /** The BullMQ queue's name (default `'rxdaemon'`): letters, digits, `_`, `.` and `-`. */
   readonly queue?: string;
   /** How long finished jobs (and so their results, for resume) stay in Redis (default 24 h). */
   readonly retainMs?: number;
-  /** A task fails with `ConnectionLostError` when Redis is not reachable within this (default 10 s). */
+  /**
+   * How long Redis may be unreachable — at the start or mid-run — before the tasks waiting on it
+   * fail with `ConnectionLostError` (default 10 s).
+   */
   readonly connectTimeoutMs?: number;
   readonly scheduler?: SchedulerLike;
 }
@@ -28,14 +36,19 @@ export interface BullTransportOptions {
 /** A remote task: a `run` for `multipleInstance`, `workerPool` or a daemon operation. */
 export type RemoteTask<I, R> = (input: I, context?: JobContext) => Observable<R>;
 
-export interface BullTransport {
+export interface BullTransport extends TriggerTransport {
   /** The task handled by the workers' handler `name`. */
   task<I, R>(name: string): RemoteTask<I, R>;
   /**
-   * A daemon operation's `run` on the workers' handler `name`: the run's payload is the input, its
-   * job id comes from the run id and attempt, and cancelling the run cancels the job.
+   * A daemon operation's `run` on the workers' handler `name`: the run's payload is the input, and
+   * cancelling the run cancels the job. A run fired by a shared tick is one job per tick.
    */
   operation<P, R>(name: string): (context: OperationRunContext<P>) => Observable<R>;
+  /**
+   * Removes an operation's shared trigger (its BullMQ job scheduler) from Redis: no daemon on this
+   * queue fires it again. Unsubscribing does not, since other daemons may share it.
+   */
+  removeSharedTrigger(operationId: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -44,6 +57,7 @@ export interface OperationRunContext<P> {
   readonly runId: string;
   readonly attempt: number;
   readonly payload: P | undefined;
+  readonly trigger?: TriggerFire | undefined;
 }
 
 /** The event a transport publishes for workers to cancel an active job. */
@@ -56,16 +70,24 @@ export const connectionSchema = z.looseObject({
   db: z.number().int().min(0).optional(),
 });
 
+/** BullMQ builds Redis keys from the name with `:` between parts: only a plain name is safe. */
+export const queueNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/, "must be 1–100 letters, digits, '_', '.' or '-'");
+
 const optionsSchema = z.strictObject({
   connection: connectionSchema,
-  queue: z.string().min(1).optional(),
+  queue: queueNameSchema.optional(),
   retainMs: z.number().finite().positive().optional(),
   connectTimeoutMs: z.number().finite().positive().optional(),
   scheduler: schedulerSchema.optional(),
 });
 
+type Outcome = { ok: true; value: unknown } | { ok: false; error: Error };
+
+/** One subscription waiting for its job's outcome. */
 interface Waiter {
-  settle(outcome: { ok: true; value: unknown } | { ok: false; reason: string }): void;
+  settle(outcome: Outcome): void;
 }
 
 /**
@@ -73,6 +95,8 @@ interface Waiter {
  * just a task: subscribing adds (or re-attaches to) its job, the job's result is the value, a failed
  * job an error carrying the remote name, message and `code`, and unsubscribing cancels — a waiting
  * job is removed, an active one is cancelled on whichever worker runs it (its signal aborts).
+ * Redis unreachable for longer than `connectTimeoutMs` fails the waiting tasks with
+ * `ConnectionLostError`; when it answers again, jobs that vanished meanwhile fail the same way.
  *
  * @throws ConfigError for bad options, before anything connects
  */
@@ -98,7 +122,7 @@ export function createBullTransport(options: BullTransportOptions): BullTranspor
   });
   queue.on('error', ignore);
   const waiters = new Map<string, Set<Waiter>>();
-  const settle = (jobId: string, outcome: Parameters<Waiter['settle']>[0]): void => {
+  const settle = (jobId: string, outcome: Outcome): void => {
     for (const waiter of waiters.get(jobId) ?? []) waiter.settle(outcome);
   };
   let events: QueueEvents | undefined;
@@ -112,30 +136,55 @@ export function createBullTransport(options: BullTransportOptions): BullTranspor
     events.on('error', ignore);
     producer.on('error', ignore);
     events.on('completed', ({ jobId, returnvalue }) => settle(jobId, { ok: true, value: returnvalue }));
-    events.on('failed', ({ jobId, failedReason }) => settle(jobId, { ok: false, reason: failedReason }));
+    events.on('failed', ({ jobId, failedReason }) =>
+      settle(jobId, { ok: false, error: decodeError(failedReason) }),
+    );
     await Promise.all([events.waitUntilReady(), producer.waitUntilReady()]);
   });
   ready.catch(ignore); // each task reports it (as ConnectionLostError) when it waits
 
-  const readyWithin = (): Promise<void> =>
-    new Promise<void>((resolve, reject) => {
-      const deadline = scheduler.schedule(
-        () => reject(new ConnectionLostError(connectTimeoutMs)),
-        connectTimeoutMs,
-      );
-      ready.then(
-        () => (deadline.unsubscribe(), resolve()),
-        () => undefined, // ioredis keeps retrying: the deadline decides
-      );
-    });
+  /** A job's outcome as Redis has it now; undefined while it is still to run or running. */
+  const outcomeOf = async (jobId: string): Promise<Outcome | 'missing' | undefined> => {
+    const job = await queue.getJob(jobId);
+    if (!job) return 'missing';
+    const state = await job.getState();
+    if (state === 'completed') return { ok: true, value: job.returnvalue };
+    if (state === 'failed') return { ok: false, error: decodeError(job.failedReason) };
+    return undefined;
+  };
+
+  const link = watchRedis(client, ready, scheduler, connectTimeoutMs, {
+    lost: (error) => {
+      for (const jobId of [...waiters.keys()]) settle(jobId, { ok: false, error });
+    },
+    // Events published while the connection was down are not replayed: ask Redis for each job.
+    back: () => {
+      for (const jobId of [...waiters.keys()]) {
+        outcomeOf(jobId).then((outcome) => {
+          if (outcome === 'missing') {
+            const lost = `job ${jobId} vanished from Redis while the connection was down`;
+            settle(jobId, { ok: false, error: new ConnectionLostError(connectTimeoutMs, lost) });
+          } else if (outcome) settle(jobId, outcome);
+        }, ignore);
+      }
+    },
+  });
 
   const task =
     <I, R>(handler: string): RemoteTask<I, R> =>
     (input, context) =>
       new Observable<R>((subscriber) => {
-        const jobId = jobIdOf(handler, context);
+        if (input !== undefined) {
+          try {
+            assertJson(input, 'input');
+          } catch (error) {
+            return subscriber.error(error);
+          }
+        }
+        const deterministic = jobIdOf(handler, context);
+        // A unit of work without ids gets a unique id of ours, so it is watched before it is added.
+        const jobId = deterministic ?? `${handler.replace(/[:~%]/g, '_')}~${randomUUID()}`;
         let settled = false;
-        let added: string | undefined;
         const waiter: Waiter = {
           settle: (outcome) => {
             if (settled) return;
@@ -144,53 +193,36 @@ export function createBullTransport(options: BullTransportOptions): BullTranspor
             if (outcome.ok) {
               subscriber.next(outcome.value as R);
               subscriber.complete();
-            } else subscriber.error(decodeError(outcome.reason));
+            } else subscriber.error(outcome.error);
           },
         };
-        const watch = (id: string): void => {
-          added = id;
-          let set = waiters.get(id);
-          if (!set) waiters.set(id, (set = new Set()));
-          set.add(waiter);
-        };
+        let watching = false;
         const forget = (): void => {
-          if (added === undefined) return;
-          const set = waiters.get(added);
+          if (!watching) return;
+          const set = waiters.get(jobId);
           set?.delete(waiter);
-          if (set?.size === 0) waiters.delete(added);
+          if (set?.size === 0) waiters.delete(jobId);
         };
         void (async () => {
-          await readyWithin();
-          if (jobId !== undefined) {
-            watch(jobId); // before looking: a job finishing in between is not missed
-            const existing = await queue.getJob(jobId);
-            if (existing) {
-              const state = await existing.getState();
-              if (state === 'completed') return waiter.settle({ ok: true, value: existing.returnvalue });
-              if (state === 'failed') return waiter.settle({ ok: false, reason: existing.failedReason });
-              return; // waiting, delayed or active: re-attached, its outcome will come
-            }
+          await link.reachable();
+          if (settled) return;
+          watching = true; // before looking: a job finishing in between is not missed
+          let set = waiters.get(jobId);
+          if (!set) waiters.set(jobId, (set = new Set()));
+          set.add(waiter);
+          if (deterministic !== undefined) {
+            const outcome = await outcomeOf(jobId);
+            if (outcome !== 'missing') return outcome && waiter.settle(outcome); // else re-attached
           }
-          if (settled || subscriber.closed) return;
-          const job = await queue.add(
-            handler,
-            { input, attempt: context?.attempt ?? 1 },
-            jobId ? { jobId } : {},
-          );
-          if (jobId === undefined) watch(job.id!);
-          if (subscriber.closed) await cancel(job.id!);
-        })().catch((error: unknown) => {
-          if (!settled) {
-            settled = true;
-            forget();
-            subscriber.error(error);
-          }
-        });
+          if (settled) return;
+          await queue.add(handler, { input, attempt: context?.attempt ?? 1 }, { jobId });
+          if (subscriber.closed) await cancel(jobId);
+        })().catch((error: unknown) => waiter.settle({ ok: false, error: error as Error }));
         return () => {
           if (settled) return;
           settled = true;
           forget();
-          if (added !== undefined) void cancel(added).catch(() => undefined);
+          if (watching) void cancel(jobId).catch(ignore);
         };
       });
 
@@ -201,18 +233,32 @@ export function createBullTransport(options: BullTransportOptions): BullTranspor
     await producer?.publishEvent({ eventName: CANCEL_EVENT, jobId });
   };
 
+  const ticks = sharedTriggers(connection, name, scheduler);
+
   return {
     task,
     operation:
       <P, R>(handler: string) =>
-      (context: OperationRunContext<P>): Observable<R> =>
-        task<P | undefined, R>(handler)(context.payload, { runId: context.runId, attempt: context.attempt }),
+      ({ attempt, payload, trigger }: OperationRunContext<P>): Observable<R> => {
+        // A run of a shared tick is one job per tick, whichever daemon took the tick; any other run
+        // is a job of its own (run ids repeat across daemons and restarts).
+        const cause: unknown = trigger?.cause;
+        const context = isSharedTick(cause) ? { runId: cause.tickJobId, attempt } : undefined;
+        return task<P | undefined, R>(handler)(payload, context);
+      },
+    sharedTrigger: (operationId, trigger) => ticks.trigger(operationId, trigger),
+    removeSharedTrigger: (operationId) => ticks.remove(operationId),
     async close() {
       // A graceful close waits for a connection that may never come: a transport that never
-      // reached Redis just disconnects.
+      // reached Redis, or lost it, drops its connections after the bound instead.
       closing = true;
-      await Promise.allSettled([producer?.close(), events?.close()]);
-      if (events) await queue.close().catch(ignore);
+      link.close();
+      const graceful = Promise.allSettled([producer?.close(), events?.close(), ticks.close()]).then(
+        () => events && queue.close(),
+      );
+      await closeWithin(connectTimeoutMs, scheduler, graceful, () =>
+        Promise.all([dropConnections(producer, events), ticks.close(true)]),
+      );
       client.disconnect();
     },
   };

@@ -1,5 +1,5 @@
 import { type Job, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
-import { asyncScheduler, lastValueFrom, type Observable } from 'rxjs';
+import { asyncScheduler, lastValueFrom, type Observable, Subscription } from 'rxjs';
 import { z } from 'zod';
 import {
   Broadcast,
@@ -9,7 +9,8 @@ import {
   parseConfig,
   type TaskOutput,
 } from '../../operators/internal/index.js';
-import { CANCEL_EVENT, connectionSchema, type RedisConnection } from './transport.js';
+import { CANCEL_EVENT, connectionSchema, queueNameSchema, type RedisConnection } from './transport.js';
+import { dropConnections } from './redis-link.js';
 import { encodeError, UnknownHandlerError } from './remote-error.js';
 
 /** What a handler receives besides its input. */
@@ -55,7 +56,7 @@ const ABANDON_AFTER_MS = 1000;
 
 const optionsSchema = z.strictObject({
   connection: connectionSchema,
-  queue: z.string().min(1).optional(),
+  queue: queueNameSchema.optional(),
   handlers: z.record(z.string(), functionSchema),
   concurrency: z.number().int().min(1).optional(),
   lockDurationMs: z.number().int().min(1).optional(),
@@ -76,7 +77,19 @@ export function startWorker(options: StartWorkerOptions): RunningWorker {
   const bus = new Broadcast<WorkerEvent>(() => undefined);
   const emit = (event: WorkerEvent): void => bus.emit(event);
   const redis = { ...connection, maxRetriesPerRequest: null };
+  let running = 0;
+  let idle: (() => void) | undefined;
+  /** Calls `then` once no handler runs (now, if none does). */
+  const whenIdle = (then: () => void): void => (running === 0 ? then() : void (idle = then));
   const process = async (job: Job, _token?: string, signal?: AbortSignal): Promise<unknown> => {
+    running++;
+    try {
+      return await runJob(job, signal);
+    } finally {
+      if (--running === 0) idle?.();
+    }
+  };
+  const runJob = async (job: Job, signal: AbortSignal | undefined): Promise<unknown> => {
     const handler = Object.hasOwn(handlers, job.name) ? handlers[job.name] : undefined;
     const jobId = job.id!;
     emit({ type: 'job:started', jobId, name: job.name });
@@ -114,20 +127,33 @@ export function startWorker(options: StartWorkerOptions): RunningWorker {
   return {
     events: bus.events,
     async close({ drainMs } = {}) {
-      await cancels.close();
-      const closed = worker.close();
-      if (drainMs === undefined) return closed;
-      // At the deadline running jobs' signals abort; a handler that ignores its signal gets a short
-      // grace, then close returns anyway (its job's lock lapses and BullMQ runs it elsewhere).
+      const graceful = Promise.allSettled([cancels.close(), worker.close()]);
+      // At the drain deadline running jobs' signals abort; a handler that ignores its signal gets a
+      // short grace, then close returns anyway (its job's lock lapses and BullMQ runs it elsewhere).
+      // With no handler running, BullMQ's close needs only Redis: given the same grace, past which
+      // Redis is taken to be gone and the connections are dropped.
       const scheduler = longDelays(asyncScheduler);
-      const gaveUp = new Promise<void>((resolve) => {
-        const abort = scheduler.schedule(() => {
-          worker.cancelAllJobs('the worker is closing');
-          scheduler.schedule(resolve, ABANDON_AFTER_MS);
-        }, drainMs);
-        void closed.finally(() => abort.unsubscribe());
+      const timers = new Subscription();
+      const abandoned = new Promise<void>((resolve) => {
+        let abandoning = false;
+        const abandon = (): void => {
+          if (abandoning) return;
+          abandoning = true;
+          timers.add(scheduler.schedule(resolve, ABANDON_AFTER_MS));
+        };
+        whenIdle(abandon);
+        if (drainMs !== undefined) {
+          timers.add(
+            scheduler.schedule(() => {
+              worker.cancelAllJobs('the worker is closing');
+              abandon();
+            }, drainMs),
+          );
+        }
       });
-      await Promise.race([closed, gaveUp]);
+      const outcome = await Promise.race([graceful.then(() => 'closed'), abandoned.then(() => 'abandoned')]);
+      timers.unsubscribe();
+      if (outcome === 'abandoned') await dropConnections(worker, cancels);
     },
   };
 }

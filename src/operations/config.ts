@@ -29,6 +29,7 @@ const daemonSchema = z.strictObject({
     .optional(),
   random: functionSchema.optional(),
   receipts: receiptLogSchema.optional(),
+  transport: z.looseObject({ sharedTrigger: functionSchema }).optional(),
 });
 
 const operationSchema = z.strictObject({

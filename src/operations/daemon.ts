@@ -131,10 +131,7 @@ export class Daemon {
     if (this.operationsById.has(id)) throw new DuplicateOperationError(id);
     const entry: Entry = {
       operation: operation as unknown as AnyOperation,
-      trigger:
-        trigger === undefined || trigger instanceof Observable
-          ? trigger
-          : triggerFrom(trigger, { ...this.config.sources, scheduler: this.scheduler }),
+      trigger: this.triggerOf(id, trigger),
       slot: this.takeRetiringSlot(id) ?? { active: 0, backlog: undefined },
       triggerSubscription: undefined,
       triggerFailures: 0,
@@ -155,6 +152,16 @@ export class Daemon {
     this.operationsById.delete(operationId);
     this.cancelBacklog(entry.slot);
     if (entry.slot.active > 0) this.retiring.set(operationId, entry.slot);
+  }
+
+  /** An operation's firings: its own Observable, a timer shared through the transport, or built here. */
+  private triggerOf(id: string, trigger: Operation['trigger']): Observable<TriggerFire> | undefined {
+    if (trigger === undefined || trigger instanceof Observable) return trigger;
+    const { transport, sources } = this.config;
+    if (transport && (trigger.type === 'interval' || trigger.type === 'cron')) {
+      return transport.sharedTrigger(id, trigger);
+    }
+    return triggerFrom(trigger, { ...sources, scheduler: this.scheduler });
   }
 
   /** The slot of an operation of this id unscheduled while running, if any: its runs still count. */

@@ -72,6 +72,23 @@ export interface DaemonConfig {
   readonly random?: () => number;
   /** A receipt log: one receipt is appended per finished run (any status). */
   readonly receipts?: ReceiptLog;
+  /**
+   * Where interval and cron triggers are shared with other daemons (`createBullTransport` from
+   * `rxdaemon/bullmq` is one): each tick fires on one daemon of all those sharing it.
+   */
+  readonly transport?: TriggerTransport;
+}
+
+/** An interval or cron trigger: the kinds a {@link TriggerTransport} shares. */
+export type TimeTriggerConfig = Extract<TriggerConfig, { readonly type: 'interval' | 'cron' }>;
+
+/**
+ * Time triggers shared by every daemon on one transport. The daemon subscribes to an operation's
+ * shared trigger instead of building its own timer; each tick is delivered to one subscriber of all
+ * the daemons sharing the operation id.
+ */
+export interface TriggerTransport {
+  sharedTrigger(operationId: string, trigger: TimeTriggerConfig): Observable<TriggerFire>;
 }
 
 /** When `health()` says degraded. */

@@ -6,7 +6,8 @@ import { createServer } from 'node:net';
 export interface TestRedis {
   readonly host: string;
   readonly port: number;
-  stop(): Promise<void>;
+  /** Stops it (SIGTERM), or kills it (SIGKILL) as a crash would. */
+  stop(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
 }
 
 function which(command: string): string | undefined {
@@ -72,11 +73,11 @@ export async function startRedis(): Promise<TestRedis> {
   return {
     host: '127.0.0.1',
     port,
-    stop: () =>
+    stop: (signal = 'SIGTERM') =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
-        child.kill('SIGTERM');
+        child.kill(signal);
       }),
   };
 }
