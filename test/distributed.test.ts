@@ -1,17 +1,7 @@
 import { Queue } from 'bullmq';
-import { filter, firstValueFrom, lastValueFrom } from 'rxjs';
+import { filter, firstValueFrom, lastValueFrom, takeWhile } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  allSettled,
-  allSucceed,
-  createDaemon,
-  type MIResult,
-  runMultipleInstance,
-  threshold,
-  toleratedFailures,
-  toMIResult,
-  when,
-} from 'rxdaemon';
+import { allSettled, createDaemon, runMultipleInstance, threshold, toMIResult } from 'rxdaemon';
 import {
   ConnectionLostError,
   createBullTransport,
@@ -21,7 +11,7 @@ import {
   startWorker,
   UnknownHandlerError,
 } from 'rxdaemon/bullmq';
-import { ConfigError } from 'rxdaemon';
+import { CancelledError, ConfigError } from 'rxdaemon';
 import { sleep } from './support.js';
 import { startRedis, type TestRedis } from './support/redis.js';
 
@@ -58,6 +48,7 @@ async function withCluster<T>(
 describe('a remote task is just a task (BullMQ over a real Redis)', () => {
   it('a threshold MI task decides on two workers; the instances past it are cancelled on their worker', async () => {
     const aborted: number[] = [];
+    const reasons: unknown[] = [];
     await withCluster(
       {
         quote: (ms: number, { signal }) =>
@@ -68,6 +59,7 @@ describe('a remote task is just a task (BullMQ over a real Redis)', () => {
               if (done) return;
               clearTimeout(timer);
               aborted.push(ms);
+              reasons.push(signal.reason);
               reject(new Error('aborted'));
             });
           }),
@@ -94,6 +86,7 @@ describe('a remote task is just a task (BullMQ over a real Redis)', () => {
         try {
           for (let i = 0; i < 100 && aborted.length < 2; i++) await sleep(10, null);
           expect(aborted.sort((a, b) => a - b)).toEqual([5000, 6000]);
+          for (const reason of reasons) expect(reason).toBeInstanceOf(CancelledError);
           const counts = await inspect.getJobCounts('waiting', 'delayed', 'active');
           expect(counts).toEqual({ waiting: 0, delayed: 0, active: 0 });
         } finally {
@@ -133,29 +126,50 @@ describe('a remote task is just a task (BullMQ over a real Redis)', () => {
     );
   });
 
-  it('the same MI task run again with the same caseId resumes: finished instances are not run again', async () => {
-    let calls = 0;
+  it('resume: an orchestrator stopped mid-task, the same task with the same caseId on a new transport does not run finished instances again', async () => {
+    const runs = new Map<number, number>();
+    const inputs = [0, 1, 2, 3, 4, 5].map((n) => ({ n, ms: n < 4 ? 10 : 400 }));
     await withCluster(
       {
-        square: (n: number) => {
-          calls++;
-          return n * n;
+        calc: (input: { n: number; ms: number }, { signal }) => {
+          runs.set(input.n, (runs.get(input.n) ?? 0) + 1);
+          return sleep(input.ms, input.n * input.n, signal);
         },
       },
-      async (transport) => {
-        const spec = {
+      async (first, queue) => {
+        const spec = (transport: typeof first) => ({
           taskId: 'squares',
           caseId: 'resume-1',
-          concurrency: 4,
-          run: transport.task<number, number>('square'),
-        };
-        const first = await firstValueFrom(runMultipleInstance([1, 2, 3, 4], spec).pipe(toMIResult()));
-        const second = await firstValueFrom(runMultipleInstance([1, 2, 3, 4], spec).pipe(toMIResult()));
-        expect(first.values).toEqual([1, 4, 9, 16]);
-        expect(second.values).toEqual(first.values);
-        expect(calls).toBe(4);
+          concurrency: 6,
+          run: transport.task<{ n: number; ms: number }, number>('calc'),
+        });
+        // Stopped once the four quick instances have succeeded: the two slow ones are cancelled.
+        let succeeded = 0;
+        await lastValueFrom(
+          runMultipleInstance(inputs, spec(first)).pipe(
+            takeWhile((e) => e.type !== 'succeeded' || ++succeeded < 4),
+          ),
+        );
+        await first.close();
+        const second = createBullTransport({ connection: { host: redis.host, port: redis.port }, queue });
+        try {
+          const result = await firstValueFrom(runMultipleInstance(inputs, spec(second)).pipe(toMIResult()));
+          expect(result.values).toEqual([0, 1, 4, 9, 16, 25]);
+          expect(result.instances.map((r) => r.status)).toEqual(Array(6).fill('succeeded'));
+        } finally {
+          await second.close();
+        }
       },
     );
+    // The four that had finished ran once; the two cancelled mid-run ran again.
+    expect([...runs].sort(([a], [b]) => a - b)).toEqual([
+      [0, 1],
+      [1, 1],
+      [2, 1],
+      [3, 1],
+      [4, 2],
+      [5, 2],
+    ]);
   });
 
   it('a task no worker has a handler for fails with UNKNOWN_HANDLER, not a hang', async () => {
@@ -179,43 +193,6 @@ describe('a remote task is just a task (BullMQ over a real Redis)', () => {
     } finally {
       await transport.close();
     }
-  });
-
-  it('MI patterns give the same values, statuses and decision over the wire as locally', async () => {
-    const calc = (n: number): number => {
-      if (n % 5 === 3) throw new Error(`no ${n}`);
-      return n * 2;
-    };
-    const rules = {
-      'all settled (WCP-13/14)': allSettled(),
-      'first failure': allSucceed(),
-      'threshold (WCP-35)': threshold(4),
-      'tolerated failures': toleratedFailures({ count: 1 }),
-      'a predicate (WCP-36)': when((c) => c.succeeded >= 5),
-    };
-    await withCluster({ calc }, async (transport) => {
-      for (const [name, completion] of Object.entries(rules)) {
-        const spec = { taskId: 'calc', concurrency: 1, completion };
-        const outcome = (result: MIResult<number>) => ({
-          status: result.status,
-          reason: result.reason,
-          values: result.values,
-          statuses: result.instances.map((r) => r.status),
-        });
-        const settle = (events: ReturnType<typeof runMultipleInstance<number, number>>) =>
-          lastValueFrom(events).then((last) => (last.type === 'decided' ? outcome(last.result) : undefined));
-        const local = await settle(runMultipleInstance(10, { ...spec, run: calc }));
-        const remote = await settle(
-          runMultipleInstance(10, {
-            ...spec,
-            caseId: `case-${name.replace(/\W+/g, '-')}`,
-            run: transport.task('calc'),
-          }),
-        );
-        expect(local, name).toBeDefined();
-        expect(remote, name).toEqual(local);
-      }
-    });
   });
 
   it('a daemon operation runs on a worker: the payload goes over, the result comes back', async () => {

@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { asyncScheduler, Observable, type SchedulerLike } from 'rxjs';
 import { z } from 'zod';
 import { longDelays, parseConfig, schedulerSchema } from '../../operators/internal/index.js';
+import { CancelledError } from '../errors.js';
 import type { TriggerTransport } from '../operations/types.js';
 import type { TriggerFire } from '../triggers/trigger-fire.js';
 import { type JobContext, jobIdOf } from './job-id.js';
@@ -143,14 +144,21 @@ export function createBullTransport(options: BullTransportOptions): BullTranspor
   });
   ready.catch(ignore); // each task reports it (as ConnectionLostError) when it waits
 
-  /** A job's outcome as Redis has it now; undefined while it is still to run or running. */
+  /**
+   * A job's outcome as Redis has it now; undefined while it is still to run or running; missing
+   * when there is none — or when it was cancelled (an earlier orchestrator gave it up), so that a
+   * resumed task runs it again rather than reporting the cancellation as its outcome.
+   */
   const outcomeOf = async (jobId: string): Promise<Outcome | 'missing' | undefined> => {
     const job = await queue.getJob(jobId);
     if (!job) return 'missing';
     const state = await job.getState();
     if (state === 'completed') return { ok: true, value: job.returnvalue };
-    if (state === 'failed') return { ok: false, error: decodeError(job.failedReason) };
-    return undefined;
+    if (state !== 'failed') return undefined;
+    const error = decodeError(job.failedReason);
+    if (error.code !== new CancelledError().code) return { ok: false, error };
+    await job.remove();
+    return 'missing';
   };
 
   const link = watchRedis(client, ready, scheduler, connectTimeoutMs, {
@@ -222,9 +230,17 @@ export function createBullTransport(options: BullTransportOptions): BullTranspor
           if (settled) return;
           settled = true;
           forget();
-          if (watching) void cancel(jobId).catch(ignore);
+          if (watching) cancelling(jobId);
         };
       });
+
+  /** Cancels still being sent: `close` lets them reach Redis first. */
+  const cancels = new Set<Promise<void>>();
+  const cancelling = (jobId: string): void => {
+    const sent = cancel(jobId).catch(ignore);
+    cancels.add(sent);
+    void sent.finally(() => cancels.delete(sent));
+  };
 
   /** A waiting or delayed job is removed; an active one is cancelled on its worker. */
   const cancel = async (jobId: string): Promise<void> => {
@@ -253,9 +269,9 @@ export function createBullTransport(options: BullTransportOptions): BullTranspor
       // reached Redis, or lost it, drops its connections after the bound instead.
       closing = true;
       link.close();
-      const graceful = Promise.allSettled([producer?.close(), events?.close(), ticks.close()]).then(
-        () => events && queue.close(),
-      );
+      const graceful = Promise.allSettled([...cancels])
+        .then(() => Promise.allSettled([producer?.close(), events?.close(), ticks.close()]))
+        .then(() => events && queue.close());
       await closeWithin(connectTimeoutMs, scheduler, graceful, () =>
         Promise.all([dropConnections(producer, events), ticks.close(true)]),
       );

@@ -10,6 +10,7 @@ import {
   type TaskOutput,
 } from '../../operators/internal/index.js';
 import { CANCEL_EVENT, connectionSchema, queueNameSchema, type RedisConnection } from './transport.js';
+import { CancelledError } from '../errors.js';
 import { dropConnections } from './redis-link.js';
 import { encodeError, UnknownHandlerError } from './remote-error.js';
 
@@ -89,24 +90,29 @@ export function startWorker(options: StartWorkerOptions): RunningWorker {
       if (--running === 0) idle?.();
     }
   };
-  const runJob = async (job: Job, signal: AbortSignal | undefined): Promise<unknown> => {
+  const runJob = async (job: Job, bullSignal: AbortSignal | undefined): Promise<unknown> => {
     const handler = Object.hasOwn(handlers, job.name) ? handlers[job.name] : undefined;
     const jobId = job.id!;
+    // The handler's signal aborts with a CancelledError (BullMQ's reason is its message), and a job
+    // that ends after it is stored as cancelled, not failed: a resumed task runs it again.
+    const cancelled = new AbortController();
+    const cancel = (): void => cancelled.abort(new CancelledError(String(bullSignal?.reason ?? 'cancelled')));
+    if (bullSignal?.aborted) cancel();
+    else bullSignal?.addEventListener('abort', cancel, { once: true });
     emit({ type: 'job:started', jobId, name: job.name });
     try {
       if (!handler) throw new UnknownHandlerError(job.name);
       const data = job.data as { input: never; attempt?: number };
-      const context: WorkerHandlerContext = {
-        signal: signal ?? new AbortController().signal,
-        attempt: data.attempt ?? 1,
-        jobId,
-      };
+      const context: WorkerHandlerContext = { signal: cancelled.signal, attempt: data.attempt ?? 1, jobId };
       const value = await lastValueFrom(outputAsObservable(handler(data.input, context)));
       emit({ type: 'job:succeeded', jobId, name: job.name });
       return value;
     } catch (error) {
-      emit({ type: 'job:failed', jobId, name: job.name, error });
-      throw new UnrecoverableError(encodeError(error));
+      const outcome = cancelled.signal.aborted ? (cancelled.signal.reason as CancelledError) : error;
+      emit({ type: 'job:failed', jobId, name: job.name, error: outcome });
+      throw new UnrecoverableError(encodeError(outcome));
+    } finally {
+      bullSignal?.removeEventListener('abort', cancel);
     }
   };
   const worker = new Worker(queue, process, {
