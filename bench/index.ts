@@ -1,9 +1,10 @@
 /**
- * `npm run bench [-- --quick | --full] [-- pool | mi | daemon | receipts | rdf]`: every benchmark, each figure a ratio against
+ * `npm run bench [-- --quick | --full] [-- pool | mi | daemon | receipts | rdf | distributed]`: every benchmark, each figure a ratio against
  * baselines run in the same process. `--quick` stops at N = 100,000; `--full` also runs raw mergeMap
  * at 1,000,000 (about 40 s a cell in rxjs 7.8). Naming suites runs only those.
  */
 import { benchDaemon } from './daemon.bench.js';
+import { benchDistributed } from './distributed.bench.js';
 import { benchEarlyCompletion, benchMIMemory, benchMIThroughput } from './mi.bench.js';
 import { benchPool } from './pool.bench.js';
 import { benchRdf } from './rdf.bench.js';
@@ -27,3 +28,4 @@ if (wants('mi')) {
 if (wants('daemon')) await benchDaemon();
 if (wants('receipts')) await benchReceipts();
 if (wants('rdf')) await benchRdf();
+if (suites.includes('distributed')) await benchDistributed(); // needs redis-server: only when named

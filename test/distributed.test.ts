@@ -1,4 +1,5 @@
 import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { filter, firstValueFrom, lastValueFrom, takeWhile } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allSettled, createDaemon, runMultipleInstance, threshold, toMIResult } from 'rxdaemon';
@@ -171,6 +172,30 @@ describe('a remote task is just a task (BullMQ over a real Redis)', () => {
       [5, 2],
     ]);
   });
+
+  it('an outcome whose event was lost (the capped event stream trimmed while the reader was away) still arrives', async () => {
+    await withCluster({ wait: (ms: number) => sleep(ms, ms) }, async (transport, queue) => {
+      const admin = new Redis({ host: redis.host, port: redis.port });
+      try {
+        const outcome = lastValueFrom(
+          transport.task<number, number>('wait')(300, { taskId: 'lost', index: 0 }),
+        );
+        await sleep(100, null);
+        // The transport's event reader is the connection blocked reading the queue's event stream.
+        const clients = (await admin.client('LIST')) as string;
+        const name = `name=bull:${Buffer.from(queue).toString('base64')}:qe `;
+        const reader = clients.split('\n').find((line) => line.includes(name) && line.includes('cmd=xread'));
+        const readerId = /id=(\d+)/.exec(reader ?? '')?.[1];
+        expect(readerId).toBeDefined();
+        await admin.client('KILL', 'ID', readerId!); // it reconnects after BullMQ's 1 s retry delay
+        await sleep(400, null); // meanwhile the job completes, and its event is trimmed away
+        await admin.xtrim(`bull:${queue}:events`, 'MAXLEN', 0);
+        expect(await outcome).toBe(300);
+      } finally {
+        admin.disconnect();
+      }
+    });
+  }, 20_000);
 
   it('a task no worker has a handler for fails with UNKNOWN_HANDLER, not a hang', async () => {
     await withCluster({}, async (transport) => {

@@ -3,6 +3,8 @@ import type { SchedulerLike, Subscription } from 'rxjs';
 import { ConnectionLostError } from './remote-error.js';
 
 export interface RedisLink {
+  /** Whether Redis answers now. */
+  readonly up: boolean;
   /** Resolves while Redis is reachable; rejects with ConnectionLostError past the bound. */
   reachable(): Promise<void>;
   close(): void;
@@ -52,6 +54,9 @@ export function watchRedis(
     }, boundMs);
   });
   return {
+    get up() {
+      return up;
+    },
     reachable: () =>
       up
         ? Promise.resolve()

@@ -8,6 +8,8 @@ import { CancelledError } from '../errors.js';
 import type { TriggerTransport } from '../operations/types.js';
 import type { TriggerFire } from '../triggers/trigger-fire.js';
 import { type JobContext, jobIdOf } from './job-id.js';
+import { batchAdds, type PendingAdd } from './batch-adds.js';
+import { sweepLostEvents } from './lost-events.js';
 import { closeWithin, dropConnections, watchRedis } from './redis-link.js';
 import { assertJson, ConnectionLostError, decodeError } from './remote-error.js';
 import { isSharedTick, sharedTriggers } from './shared-triggers.js';
@@ -64,6 +66,12 @@ export interface OperationRunContext<P> {
 /** The event a transport publishes for workers to cancel an active job. */
 export const CANCEL_EVENT = 'rxdaemon:cancel';
 
+/**
+ * Cancels go on an event stream of their own: workers listening on the queue's stream would read
+ * (and parse) every job's lifecycle events just to find the rare cancel among them.
+ */
+export const cancelChannelOf = (queue: string): string => `${queue}-cancel`;
+
 export const connectionSchema = z.looseObject({
   host: z.string().min(1),
   port: z.number().int().min(1).max(65535),
@@ -86,8 +94,9 @@ const optionsSchema = z.strictObject({
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: Error };
 
-/** One subscription waiting for its job's outcome. */
+/** One subscription waiting for its job's outcome, with the add that made (or found) the job. */
 interface Waiter {
+  readonly add: PendingAdd;
   settle(outcome: Outcome): void;
 }
 
@@ -119,7 +128,8 @@ export function createBullTransport(options: BullTransportOptions): BullTranspor
   client.on('error', ignore);
   const queue = new Queue(name, {
     connection: client,
-    defaultJobOptions: { attempts: 1, removeOnComplete: retain, removeOnFail: retain },
+    // BullMQ runs a job once by default (rxdaemon retries by attempt, each attempt its own job).
+    defaultJobOptions: { removeOnComplete: retain, removeOnFail: retain },
   });
   queue.on('error', ignore);
   const waiters = new Map<string, Set<Waiter>>();
@@ -133,13 +143,14 @@ export function createBullTransport(options: BullTransportOptions): BullTranspor
     if (closing) return;
     const redis = { ...connection, maxRetriesPerRequest: null };
     events = new QueueEvents(name, { connection: redis });
-    producer = new QueueEventsProducer(name, { connection: redis });
+    producer = new QueueEventsProducer(cancelChannelOf(name), { connection: redis });
     events.on('error', ignore);
     producer.on('error', ignore);
     events.on('completed', ({ jobId, returnvalue }) => settle(jobId, { ok: true, value: returnvalue }));
     events.on('failed', ({ jobId, failedReason }) =>
       settle(jobId, { ok: false, error: decodeError(failedReason) }),
     );
+    events.on('duplicated', ({ jobId }) => reattach(jobId));
     await Promise.all([events.waitUntilReady(), producer.waitUntilReady()]);
   });
   ready.catch(ignore); // each task reports it (as ConnectionLostError) when it waits
@@ -160,6 +171,23 @@ export function createBullTransport(options: BullTransportOptions): BullTranspor
     await job.remove();
     return 'missing';
   };
+
+  /**
+   * Jobs are added in bulk (`batchAdds`). An id that exists already is not added again: BullMQ says
+   * `duplicated`, and the existing job's outcome is looked up — that is resume.
+   */
+  const adds = batchAdds(queue);
+  const reattach = (jobId: string): void => {
+    if (!waiters.has(jobId)) return;
+    outcomeOf(jobId).then((outcome) => {
+      const first = waiters.get(jobId)?.values().next().value;
+      // Cancelled by an earlier orchestrator (and removed just now), or gone: it is added afresh.
+      if (outcome === 'missing' && first) adds(first.add);
+      else if (outcome && outcome !== 'missing') settle(jobId, outcome);
+    }, ignore);
+  };
+
+  const sweeper = sweepLostEvents(queue, client, scheduler, () => waiters.keys(), reattach);
 
   const link = watchRedis(client, ready, scheduler, connectTimeoutMs, {
     lost: (error) => {
@@ -193,7 +221,15 @@ export function createBullTransport(options: BullTransportOptions): BullTranspor
         // A unit of work without ids gets a unique id of ours, so it is watched before it is added.
         const jobId = deterministic ?? `${handler.replace(/[:~%]/g, '_')}~${randomUUID()}`;
         let settled = false;
+        const add: PendingAdd = {
+          name: handler,
+          data: { input, attempt: context?.attempt ?? 1 },
+          jobId,
+          state: 'pending',
+          failed: (error) => waiter.settle({ ok: false, error }),
+        };
         const waiter: Waiter = {
+          add,
           settle: (outcome) => {
             if (settled) return;
             settled = true;
@@ -204,33 +240,27 @@ export function createBullTransport(options: BullTransportOptions): BullTranspor
             } else subscriber.error(outcome.error);
           },
         };
-        let watching = false;
         const forget = (): void => {
-          if (!watching) return;
           const set = waiters.get(jobId);
-          set?.delete(waiter);
-          if (set?.size === 0) waiters.delete(jobId);
+          if (!set?.delete(waiter)) return;
+          if (set.size === 0) waiters.delete(jobId);
         };
-        void (async () => {
-          await link.reachable();
+        const begin = (): void => {
           if (settled) return;
-          watching = true; // before looking: a job finishing in between is not missed
-          let set = waiters.get(jobId);
+          let set = waiters.get(jobId); // watched before it is added: a quick outcome is not missed
           if (!set) waiters.set(jobId, (set = new Set()));
           set.add(waiter);
-          if (deterministic !== undefined) {
-            const outcome = await outcomeOf(jobId);
-            if (outcome !== 'missing') return outcome && waiter.settle(outcome); // else re-attached
-          }
-          if (settled) return;
-          await queue.add(handler, { input, attempt: context?.attempt ?? 1 }, { jobId });
-          if (subscriber.closed) await cancel(jobId);
-        })().catch((error: unknown) => waiter.settle({ ok: false, error: error as Error }));
+          adds(add);
+          sweeper.start();
+        };
+        if (link.up) begin();
+        else link.reachable().then(begin, (error: unknown) => add.failed(error as Error));
         return () => {
           if (settled) return;
           settled = true;
           forget();
-          if (watching) cancelling(jobId);
+          if (add.state === 'sent') cancelling(jobId);
+          else add.state = 'withdrawn'; // still in the batch: never sent
         };
       });
 
@@ -269,6 +299,7 @@ export function createBullTransport(options: BullTransportOptions): BullTranspor
       // reached Redis, or lost it, drops its connections after the bound instead.
       closing = true;
       link.close();
+      sweeper.stop();
       const graceful = Promise.allSettled([...cancels])
         .then(() => Promise.allSettled([producer?.close(), events?.close(), ticks.close()]))
         .then(() => events && queue.close());

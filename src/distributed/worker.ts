@@ -9,7 +9,13 @@ import {
   parseConfig,
   type TaskOutput,
 } from '../../operators/internal/index.js';
-import { CANCEL_EVENT, connectionSchema, queueNameSchema, type RedisConnection } from './transport.js';
+import {
+  CANCEL_EVENT,
+  cancelChannelOf,
+  connectionSchema,
+  queueNameSchema,
+  type RedisConnection,
+} from './transport.js';
 import { CancelledError } from '../errors.js';
 import { dropConnections } from './redis-link.js';
 import { encodeError, UnknownHandlerError } from './remote-error.js';
@@ -124,7 +130,7 @@ export function startWorker(options: StartWorkerOptions): RunningWorker {
       : {}),
   });
   worker.on('error', (error) => emit({ type: 'worker:error', error }));
-  const cancels = new QueueEvents(queue, { connection: redis });
+  const cancels = new QueueEvents(cancelChannelOf(queue), { connection: redis });
   cancels.on('error', () => undefined);
   cancels.on(CANCEL_EVENT as 'waiting', (args: unknown) => {
     const { jobId } = args as { jobId: string };
