@@ -15,6 +15,15 @@ export default tseslint.config(
     },
   },
   {
+    // The packed package's consumer checks (scripts/check-package.sh): plain Node scripts.
+    files: ['scripts/consumer/**'],
+    languageOptions: {
+      globals: { require: 'readonly', setTimeout: 'readonly' },
+      sourceType: 'module',
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // Engine code takes time only from an injected SchedulerLike (DESIGN.md §1.3).
     files: ['src/**/*.ts', 'operators/**/*.ts'],
     ignores: ['src/cli/**'],

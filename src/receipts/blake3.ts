@@ -1,11 +1,27 @@
-import { createBLAKE3 } from 'hash-wasm';
+import { blake3 as pureBlake3 } from '@noble/hashes/blake3.js';
+import { createBLAKE3, type IHasher } from 'hash-wasm';
 
 /**
- * One BLAKE3 hasher for the process, ready when this module is: hash-wasm compiles its WASM
- * asynchronously, and a top-level await here keeps every receipt and key API synchronous. Hashing
- * is not re-entrant, so each function below runs init → update → digest without yielding.
+ * One BLAKE3 hasher for the process. hash-wasm compiles its WASM asynchronously, and a top-level
+ * await would make the package unloadable with `require` (ERR_REQUIRE_ASYNC_MODULE); so the WASM
+ * hasher is started here without waiting, and until it is ready (the first turn of the event loop)
+ * the same digests come from @noble/hashes' synchronous BLAKE3. Every receipt and key API stays
+ * synchronous. Hashing is not re-entrant: each function below runs init → update → digest at once.
  */
-const hasher = await createBLAKE3();
+const encoder = new TextEncoder();
+let hasher: IHasher | undefined;
+void createBLAKE3().then(
+  (ready) => (hasher = ready),
+  () => undefined, // no WebAssembly here: the pure-JS hasher serves every call
+);
+
+/** BLAKE3 of bytes, by whichever hasher is ready. */
+function digestOf(bytes: Uint8Array | string): Uint8Array {
+  if (hasher === undefined) return pureBlake3(typeof bytes === 'string' ? encoder.encode(bytes) : bytes);
+  hasher.init();
+  hasher.update(bytes);
+  return hasher.digest('binary');
+}
 
 /** 0x01 ‖ left ‖ right, reused: one `update` per node instead of three (each call crosses into WASM). */
 const nodeInput = new Uint8Array(65);
@@ -13,12 +29,9 @@ nodeInput[0] = 0x01;
 
 /** BLAKE3 of `data` (UTF-8 for a string), 32 bytes. */
 export function blake3(data: Uint8Array | string): Uint8Array {
-  hasher.init();
-  hasher.update(data);
-  return hasher.digest('binary');
+  return digestOf(data);
 }
 
-const encoder = new TextEncoder();
 /** Reused UTF-8 scratch space: encoding a receipt into it allocates nothing per receipt. */
 let scratch = new Uint8Array(4096);
 
@@ -28,18 +41,14 @@ export function leafHash(text: string): Uint8Array {
   if (scratch.length < text.length * 3 + 1) scratch = new Uint8Array(text.length * 3 + 1);
   scratch[0] = 0x00;
   const { written } = encoder.encodeInto(text, scratch.subarray(1));
-  hasher.init();
-  hasher.update(scratch.subarray(0, written + 1));
-  return hasher.digest('binary');
+  return digestOf(scratch.subarray(0, written + 1));
 }
 
 /** A Merkle node: BLAKE3(0x01 ‖ left ‖ right) over raw 32-byte digests. */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
   nodeInput.set(left, 1);
   nodeInput.set(right, 33);
-  hasher.init();
-  hasher.update(nodeInput);
-  return hasher.digest('binary');
+  return digestOf(nodeInput);
 }
 
 /** Lowercase hex of `bytes` (Node's native encoder: about twice as fast as a lookup table in JS). */
