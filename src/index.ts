@@ -95,7 +95,7 @@ export type {
   TimeTriggerConfig,
   TriggerTransport,
 } from './operations/types.js';
-export { canonicalJson } from './receipts/canonical-json.js';
+export { canonicalJson, NotSerializableError } from './receipts/canonical-json.js';
 export type { JsonValue } from './receipts/canonical-json.js';
 export { verifyProof } from './receipts/merkle.js';
 export type { MerkleProof, ProofStep } from './receipts/merkle.js';

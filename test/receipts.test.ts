@@ -5,6 +5,7 @@ import {
   canonicalJson,
   createReceiptLog,
   importReceipts,
+  NotSerializableError,
   ReceiptVerificationError,
   verifyProof,
   verifyReceipts,
@@ -134,6 +135,102 @@ describe('receipts: hash chain and Merkle tree', () => {
     const cycle: Record<string, unknown> = {};
     cycle.self = cycle;
     expect(() => canonicalJson(cycle)).toThrow(/cycle/);
+  });
+
+  it('canonical JSON refuses a Date, Map, Set or class instance with a NotSerializableError naming the path', () => {
+    class Point {
+      x = 1;
+    }
+    const cases: [unknown, string][] = [
+      [{ at: new Date(0) }, 'value.at'],
+      [{ list: [1, new Map()] }, 'value.list[1]'],
+      [{ a: { b: new Set([1]) } }, 'value.a.b'],
+      [[new Point()], 'value[0]'],
+      [{ n: Infinity }, 'value.n'],
+    ];
+    for (const [value, path] of cases) {
+      const error = (() => {
+        try {
+          canonicalJson(value);
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(error, path).toBeInstanceOf(NotSerializableError);
+      expect((error as NotSerializableError).path, path).toBe(path);
+    }
+    expect(() => createReceiptLog().append({ when: new Date(0) } as never)).toThrow(/record\.when/);
+    expect(canonicalJson(Object.assign(Object.create(null) as object, { b: 1, a: 2 }))).toBe('{"a":2,"b":1}');
+  });
+
+  it('canonical JSON matches RFC 8785 (JCS): its number serialisation, key order and string examples', () => {
+    const numbers: [number, string][] = [
+      [0, '0'],
+      [-0, '0'],
+      [5e-324, '5e-324'],
+      [1.7976931348623157e308, '1.7976931348623157e+308'],
+      [9007199254740992, '9007199254740992'],
+      [295147905179352830000, '295147905179352830000'],
+      [1e23, '1e+23'],
+      [0.000001, '0.000001'],
+      [9.999999999999997e-7, '9.999999999999997e-7'],
+      [333333333.3333332, '333333333.3333332'],
+    ];
+    for (const [n, text] of numbers) expect(canonicalJson(n)).toBe(text);
+    // §3.2.3: properties sorted by their UTF-16 code units.
+    const sorted = canonicalJson({
+      '\u20ac': 'Euro Sign',
+      '\r': 'Carriage Return',
+      '\ufb33': 'Hebrew Letter Dalet With Dagesh',
+      '1': 'One',
+      '\ud83d\ude00': 'Emoji: Grinning Face',
+      '\u0080': 'Control',
+      '\u00f6': 'Latin Small Letter O With Diaeresis',
+    });
+    // (JSON.parse would put the integer-like key first again: read the keys off the text.)
+    const keys = [...sorted.matchAll(/"((?:[^"\\]|\\.)*)":/g)].map((m) => JSON.parse(`"${m[1]!}"`) as string);
+    expect(keys).toEqual(['\r', '1', '\u0080', '\u00f6', '\u20ac', '\ud83d\ude00', '\ufb33']);
+    // §3.2.4's example.
+    expect(
+      canonicalJson({
+        // eslint-disable-next-line no-loss-of-precision -- the RFC's own literal, rounded as JSON.parse would
+        numbers: [333333333.33333329, 1e30, 4.5, 2e-3, 0.000000000000000000000000001],
+        string: '\u20ac$\u000F\u000aA\'\u0042\u0022\u005c\\"/',
+        literals: [null, true, false],
+      }),
+    ).toBe(
+      '{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],"string":"€$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}',
+    );
+  });
+
+  it('verify rejects rows carrying what their hash does not cover, and never throws on what is not receipts', () => {
+    const log = createReceiptLog();
+    log.append({ amount: 10 });
+    log.append({ amount: 20 });
+    const [first, second] = log.export().trim().split('\n') as [string, string];
+    expect(verifyReceipts([first, second])).toMatchObject({ valid: true, count: 2 });
+    const extra = second.replace(/}$/, ',"approvedBy":"mallory"}');
+    expect(verifyReceipts([first, extra])).toMatchObject({
+      valid: false,
+      seq: 1,
+      reason: expect.stringMatching(/does not cover/),
+    });
+    const duplicate = second.replace('"record":', '"record":{"amount":999},"record":');
+    expect(JSON.parse(duplicate)).toEqual(JSON.parse(second)); // JSON.parse keeps the last
+    expect(verifyReceipts([first, duplicate])).toMatchObject({ valid: false, seq: 1 });
+    expect(verifyReceipts(null as never)).toMatchObject({ valid: false, line: 0 });
+    expect(verifyReceipts([first, 42] as never)).toMatchObject({ valid: false, seq: 1, line: 2 });
+    expect(verifyReceipts([first, null] as never)).toMatchObject({ valid: false, seq: 1 });
+  });
+
+  it('verifyProof returns false at once for a size past 2^53 or near a power of two it cannot reach', () => {
+    const log = createReceiptLog();
+    for (let i = 0; i < 5; i++) log.append({ i });
+    const proof = log.proof(3);
+    expect(verifyProof(proof)).toBe(true);
+    for (const size of [2 ** 49, 2 ** 49 + 1, 2 ** 53 - 1, 2 ** 53, 2 ** 60]) {
+      expect(verifyProof({ ...proof, size }), String(size)).toBe(false);
+    }
   });
 
   it('verifyProof never throws, whatever it is given', () => {

@@ -23,6 +23,12 @@ export const attacks: readonly string[] = [
   "INSERT INTO admins VALUES ('eve')",
   "1' INTO OUTFILE '/var/www/shell.php",
   'SELECT password FROM users WHERE id=1',
+  "')) OR 2>1--",
+  '1 OR 2>1',
+  "1' ORDER BY 3--+",
+  'CONVERT(int,@@version)',
+  "admin'/*",
+  'x'.repeat(5000) + "' OR '1'='1", // past the first 4,096 characters
   // SPARQL
   '"} ; DROP ALL ; #',
   'x" } UNION { ?s ?p ?o } #',
@@ -64,6 +70,10 @@ export const attacks: readonly string[] = [
   '%252e%252e%252fetc',
   '..%c0%af..%c0%afetc',
   '/proc/self/environ',
+  'a;/usr/bin/id',
+  '..;/admin',
+  '．．／．．／etc／passwd', // fullwidth: NFKC makes it ../../etc/passwd
+  '%252e%252e%252f%252e%252e%252fetc%252fpasswd',
 ];
 
 /** Ordinary identifiers (no spaces): none may be flagged, and each passes assertSafeIdentifier. */
@@ -114,6 +124,9 @@ export const identifiers: readonly string[] = [
   'create-case',
   'service-level',
   'prefix-tree',
+  'move-graph',
+  'add-all',
+  'copy-to-archive',
 ];
 
 /** Ordinary labels (free text): none may be flagged by detectInjection. */
@@ -140,4 +153,9 @@ export const labels: readonly string[] = [
   'Quarterly report (Q3)',
   'Insert coin to continue',
   'Either this or that',
+  'move graph',
+  'add all',
+  'Move to archive',
+  'Copy graph to clipboard',
+  'Or 2 more',
 ];

@@ -1,4 +1,5 @@
 import { describeError, EngineError } from '../errors.js';
+export { NotSerializableError } from '../receipts/canonical-json.js';
 
 /** A task failed on a worker: the worker-side error's name, message and `code`, carried back as a value. */
 export class RemoteTaskError extends EngineError {
@@ -37,45 +38,6 @@ export class ConnectionLostError extends EngineError {
   ) {
     super(detail);
   }
-}
-
-/** A task's input (or a run's payload) that does not survive JSON, the form a job's data takes. */
-export class NotSerializableError extends EngineError {
-  override readonly code = 'NOT_SERIALIZABLE' as const;
-
-  constructor(
-    readonly path: string,
-    what: string,
-  ) {
-    super(
-      `${path} is ${what}: a job's input must be JSON (null, booleans, finite numbers, strings, arrays, plain objects)`,
-    );
-  }
-}
-
-/** @throws NotSerializableError naming the first part of `value` that JSON would lose or refuse */
-export function assertJson(value: unknown, path: string, seen = new Set<object>()): void {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return;
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new NotSerializableError(path, String(value));
-    return;
-  }
-  if (typeof value !== 'object') throw new NotSerializableError(path, `a ${typeof value}`);
-  if (seen.has(value)) throw new NotSerializableError(path, 'a cycle');
-  const proto = Object.getPrototypeOf(value) as unknown;
-  const array = Array.isArray(value);
-  if (!array && proto !== Object.prototype && proto !== null) {
-    throw new NotSerializableError(path, `a ${value.constructor?.name ?? 'class'} instance`);
-  }
-  seen.add(value);
-  if (array) value.forEach((item: unknown, i) => assertJson(item, `${path}[${i}]`, seen));
-  else {
-    // An undefined property is left out by JSON, as an optional field would be: allowed.
-    for (const [key, item] of Object.entries(value)) {
-      if (item !== undefined) assertJson(item, `${path}.${key}`, seen);
-    }
-  }
-  seen.delete(value);
 }
 
 /** The worker's side: an error as the JSON a job's `failedReason` carries. */

@@ -11,7 +11,8 @@ import { type JobContext, jobIdOf } from './job-id.js';
 import { batchAdds, type PendingAdd } from './batch-adds.js';
 import { sweepLostEvents } from './lost-events.js';
 import { closeWithin, dropConnections, watchRedis } from './redis-link.js';
-import { assertJson, ConnectionLostError, decodeError } from './remote-error.js';
+import { assertJson } from '../receipts/canonical-json.js';
+import { ConnectionLostError, decodeError } from './remote-error.js';
 import { isSharedTick, sharedTriggers } from './shared-triggers.js';
 
 /** Where Redis is: what BullMQ and ioredis take (`host`, `port`, `password`, `db`, …). */

@@ -19,8 +19,15 @@ const EMPTY_ROOT = blake3(new Uint8Array(0));
 
 /** The largest power of two strictly below n (n ≥ 2). */
 function splitPoint(n: number): number {
-  return 2 ** Math.floor(Math.log2(n - 1));
+  // Math.log2 rounds near powers of two (log2(2^49 - 1) is 49): correct the estimate exactly.
+  let k = 2 ** Math.floor(Math.log2(n - 1));
+  while (k >= n) k /= 2;
+  while (k * 2 < n) k *= 2;
+  return k;
 }
+
+/** Past 2^53 sizes and indexes are not exact; a proof of a bigger tree is not one of ours. */
+const MAX_LEVELS = 53;
 
 /**
  * An append-only Merkle tree whose levels pair nodes left to right and promote an odd last node
@@ -138,6 +145,7 @@ export function verifyProof(proof: unknown): boolean {
     const { leaf, index, size, siblings, root } = proof as Record<string, unknown>;
     if (!Number.isSafeInteger(index) || !Number.isSafeInteger(size) || !Array.isArray(siblings)) return false;
     if ((index as number) < 0 || (size as number) < 1 || (index as number) >= (size as number)) return false;
+    if (siblings.length > MAX_LEVELS) return false;
     const sides = expectedSides(index as number, size as number);
     if (sides.length !== siblings.length) return false;
     let hash = digestFromHex(leaf);

@@ -73,7 +73,9 @@ class MemoryReceiptLog implements ReceiptLog {
     const seq = this.log.length;
     const prevHash = seq === 0 ? GENESIS_HASH : this.log[seq - 1]!.hash;
     // Canonical JSON of { seq, prevHash, record }, its three keys already in sorted order.
-    const leaf = leafHash(`{"prevHash":"${prevHash}","record":${canonicalJson(record)},"seq":${seq}}`);
+    const leaf = leafHash(
+      `{"prevHash":"${prevHash}","record":${canonicalJson(record, 'record')},"seq":${seq}}`,
+    );
     const receipt: Receipt<T> = { seq, hash: toHex(leaf), prevHash, record };
     this.tree.append(leaf);
     this.log.push(receipt);
@@ -114,14 +116,25 @@ export type VerifyResult =
  * bad one. Never throws. Blank lines are ignored; `line` is 1-based in the input.
  */
 export function verifyReceipts(lines: string | Iterable<string>): VerifyResult {
-  const rows = typeof lines === 'string' ? lines.split('\n') : [...lines];
+  let rows: readonly unknown[];
+  try {
+    rows = typeof lines === 'string' ? lines.split('\n') : [...lines];
+  } catch {
+    return {
+      valid: false,
+      seq: 0,
+      line: 0,
+      reason: 'not receipts: a string or an iterable of lines was expected',
+    };
+  }
   const log = new MemoryReceiptLog();
   let lineNumber = 0;
   for (const row of rows) {
     lineNumber++;
-    if (row.trim() === '') continue;
     const seq = log.size;
     const fail = (reason: string): VerifyResult => ({ valid: false, seq, line: lineNumber, reason });
+    if (typeof row !== 'string') return fail(`not a line of text but ${row === null ? 'null' : typeof row}`);
+    if (row.trim() === '') continue;
     let parsed: unknown;
     try {
       parsed = JSON.parse(row);
@@ -142,6 +155,13 @@ export function verifyReceipts(lines: string | Iterable<string>): VerifyResult {
       return fail(`record cannot be encoded: ${(error as Error).message}`);
     }
     if (rebuilt.hash !== receipt.hash) return fail('hash does not match its content');
+    // Whatever the hash does not cover must not ride along: an extra field (`approvedBy`), a
+    // duplicate key (JSON.parse keeps the last), any other spelling of the same receipt.
+    if (row.trim() !== canonicalJson(rebuilt)) {
+      return fail(
+        'the row carries what its hash does not cover (an extra field, a duplicate key, or not canonical JSON)',
+      );
+    }
   }
   return { valid: true, count: log.size, root: log.root() };
 }

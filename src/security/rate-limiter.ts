@@ -1,4 +1,5 @@
 import { RateLimitError } from '../errors.js';
+import { blake3, toHex } from '../receipts/blake3.js';
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { z } from 'zod';
 import { Bucket } from '../../operators/internal/index.js';
@@ -40,8 +41,20 @@ const optionsSchema = z.strictObject({
   maxKeys: z.number().int().min(1).optional(),
 });
 
-/** Sweep idle keys every this many calls: cheap enough, and memory stays bounded by active keys. */
-const SWEEP_EVERY = 1024;
+/**
+ * Idle keys checked per call, oldest first: the sweep is spread over calls, so no call pays for a
+ * walk over every key, and memory still follows the active keys.
+ */
+const SWEEP_PER_CALL = 2;
+
+/**
+ * Keys longer than this are tracked by their BLAKE3 digest: V8 hashes very long strings by their
+ * length alone, so same-length long keys would all collide in the map (an attacker's choice of key
+ * must not turn each lookup into a scan).
+ */
+const MAX_KEY_LENGTH = 256;
+
+const keyOf = (key: string): string => (key.length > MAX_KEY_LENGTH ? `blake3:${toHex(blake3(key))}` : key);
 
 /**
  * A token bucket per key on the scheduler's clock. A key whose bucket has refilled to capacity is
@@ -54,9 +67,13 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   parseConfig('rate limiter options', optionsSchema, options);
   const { capacity, refillPerSecond, scheduler = asyncScheduler, maxKeys = 100_000 } = options;
   const buckets = new Map<string, Bucket>();
-  let calls = 0;
+  /** The least recently used keys come first (a used key is re-inserted): forget those refilled. */
   const sweep = (now: number): void => {
-    for (const [key, bucket] of buckets) if (bucket.isFull(now)) buckets.delete(key);
+    for (let i = 0; i < SWEEP_PER_CALL; i++) {
+      const oldest = buckets.entries().next();
+      if (oldest.done || !oldest.value[1].isFull(now)) return;
+      buckets.delete(oldest.value[0]);
+    }
   };
   const limiter: RateLimiter = {
     get size() {
@@ -67,9 +84,10 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       if (!decision.allowed) throw new RateLimitError(key, decision.retryAfterMs);
       return decision;
     },
-    take(key) {
+    take(given) {
+      const key = keyOf(String(given));
       const now = scheduler.now();
-      if (++calls % SWEEP_EVERY === 0) sweep(now);
+      sweep(now);
       let bucket = buckets.get(key);
       if (bucket)
         buckets.delete(key); // re-inserted below: Map order is recency order
