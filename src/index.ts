@@ -97,6 +97,8 @@ export type {
 } from './operations/types.js';
 export { canonicalJson, NotSerializableError } from './receipts/canonical-json.js';
 export type { JsonValue } from './receipts/canonical-json.js';
+export { signCheckpoint, verifyCheckpoint, verifyConsistency } from './receipts/checkpoint.js';
+export type { Checkpoint, ConsistencyProof } from './receipts/checkpoint.js';
 export { verifyProof } from './receipts/merkle.js';
 export type { MerkleProof, ProofStep } from './receipts/merkle.js';
 export {

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import fc from 'fast-check';
 import { blake3 as blake3Hex } from 'hash-wasm';
 import { describe, expect, it } from 'vitest';
@@ -5,8 +6,12 @@ import {
   canonicalJson,
   createReceiptLog,
   importReceipts,
+  ConfigError,
   NotSerializableError,
   ReceiptVerificationError,
+  signCheckpoint,
+  verifyCheckpoint,
+  verifyConsistency,
   verifyProof,
   verifyReceipts,
 } from 'rxdaemon';
@@ -231,6 +236,57 @@ describe('receipts: hash chain and Merkle tree', () => {
     for (const size of [2 ** 49, 2 ** 49 + 1, 2 ** 53 - 1, 2 ** 53, 2 ** 60]) {
       expect(verifyProof({ ...proof, size }), String(size)).toBe(false);
     }
+  });
+
+  it('consistency proofs (RFC 6962 §2.1.2) show a log only grew; a rewritten prefix or a bad hash fails', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 70 }), fc.integer({ min: 0, max: 70 }), (newSize, offset) => {
+        const oldSize = 1 + (offset % newSize);
+        const log = createReceiptLog();
+        for (let i = 0; i < newSize; i++) log.append({ i });
+        const proof = log.consistency(oldSize);
+        expect(verifyConsistency(proof)).toBe(true);
+        const other = createReceiptLog();
+        for (let i = 0; i < newSize; i++) other.append({ i: i === 0 ? 'rewritten' : i });
+        expect(verifyConsistency({ ...proof, oldRoot: other.rootAt(oldSize) })).toBe(false);
+        if (proof.hashes.length > 0) {
+          const hashes = [...proof.hashes];
+          hashes[hashes.length - 1] = hashes[0] === '0'.repeat(64) ? '1'.repeat(64) : '0'.repeat(64);
+          expect(verifyConsistency({ ...proof, hashes })).toBe(false);
+        }
+        // (The sizes are bound to the roots by signed checkpoints, not by the proof alone.)
+      }),
+      { numRuns: 300 },
+    );
+    expect(verifyConsistency(null)).toBe(false);
+    expect(
+      verifyConsistency({ oldSize: 2 ** 60, newSize: 2 ** 61, oldRoot: 'x', newRoot: 'y', hashes: [] }),
+    ).toBe(false);
+  });
+
+  it('signed checkpoints: Ed25519 over size, root and time; any change to them fails', () => {
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const log = createReceiptLog();
+    for (let i = 0; i < 7; i++) log.append({ i });
+    const checkpoint = signCheckpoint(log, privateKey);
+    expect(checkpoint).toMatchObject({ size: 7, root: log.root() });
+    expect(verifyCheckpoint(checkpoint, publicKey)).toBe(true);
+    const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    expect(verifyCheckpoint(JSON.parse(JSON.stringify(checkpoint)) as unknown, pem)).toBe(true);
+    for (const forged of [
+      { ...checkpoint, size: 6 },
+      { ...checkpoint, root: log.rootAt(6) },
+      { ...checkpoint, timestamp: checkpoint.timestamp + 1 },
+      { ...checkpoint, signature: 'AAAA' },
+      null,
+    ]) {
+      expect(verifyCheckpoint(forged, publicKey)).toBe(false);
+    }
+    expect(verifyCheckpoint(checkpoint, generateKeyPairSync('ed25519').publicKey)).toBe(false);
+    expect(() => signCheckpoint(log, generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey)).toThrow(
+      ConfigError,
+    );
+    expect(() => signCheckpoint(log, 'not a key')).toThrow(ConfigError);
   });
 
   it('verifyProof never throws, whatever it is given', () => {

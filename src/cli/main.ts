@@ -3,25 +3,28 @@
  * The `rxdaemon` command: `demo`, `run <module>`, `feed <patch | ->`, `verify <receipts.jsonl>`.
  * Exit codes: 0 done, 1 the work failed (or receipts are invalid), 2 a bad call (flags, files).
  */
-import { createReadStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { closeSync, createReadStream, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { lastValueFrom, tap } from 'rxjs';
+import { EngineError } from '../errors.js';
 import type { MIDecidedEvent } from '../instances/mi-event.js';
 import { createDaemon } from '../operations/daemon.js';
 import type { DaemonConfig, Operation } from '../operations/types.js';
-import { createReceiptLog, verifyReceipts } from '../receipts/receipt-log.js';
+import { createReceiptLog } from '../receipts/receipt-log.js';
 import { parseRdfPatch } from '../rdf/rdf-patch.js';
 import { enrichSubjects, simulatedLookup, type SubjectHandler } from './feed-task.js';
 import { progress } from './progress.js';
 import { summarize } from './summary.js';
-import { parseRedisUrl, runWorker, UsageError } from './worker-command.js';
+import { type Flags, isCommand, parse, positiveInteger } from './args.js';
+import { assertFile, loadModule } from './load-module.js';
+import { UsageError } from './usage-error.js';
+import { verifyCommand } from './verify-command.js';
+import { parseRedisUrl, runWorker } from './worker-command.js';
 
 const HELP: Record<string, string> = {
   main: `rxdaemon — a reactive job and workflow engine
 
 Usage: rxdaemon <command> [options]
+       rxdaemon --version
 
 Commands:
   demo                      enrich a bundled RDF change feed with a multiple-instance task
@@ -30,7 +33,8 @@ Commands:
   verify <receipts.jsonl>   verify exported receipts
   worker <module>           run a module's handlers as a BullMQ worker (rxdaemon/bullmq)
 
-Run "rxdaemon <command> --help" for a command's options.`,
+Run "rxdaemon <command> --help" for a command's options.
+Exit codes: 0 done, 1 the work failed (or receipts are invalid), 2 a bad call (flags, files, input).`,
   demo: `Usage: rxdaemon demo [--concurrency N] [--threshold N] [--receipts FILE]
 
 Parses examples/feed.rdfp (about 20,000 changes to 2,000 products, some transactions aborted),
@@ -47,9 +51,11 @@ subject. --handler names a module whose default export is (group, context) => Pr
 simulated lookup runs.`,
   run: `Usage: rxdaemon run <module> [--drain-ms N]
 
-Loads a module (JS, or TS through tsx) that exports "operations" (an array) and optionally "daemon"
-(createDaemon's config), or a default export { daemon?, operations }. Runs them until SIGINT or
-SIGTERM, then stops gracefully (running operations get --drain-ms, default 10000) and prints a summary.`,
+Loads a module (JS, or TS when tsx is installed) that exports "operations" (an array) and optionally
+"daemon" (createDaemon's config), or a default export { daemon?, operations }. Runs them until SIGINT
+or SIGTERM, then stops gracefully: running operations get --drain-ms (default 10000), then they are
+cancelled, and the process exits within a second after that even if one ignores its signal. A second
+SIGINT or SIGTERM exits at once (code 130).`,
   worker: `Usage: rxdaemon worker <module> --redis URL [--queue NAME] [--concurrency N] [--drain-ms N]
 
 Runs the handlers a module exports (export const handlers = { name: (input, { signal }) => … }, a
@@ -61,9 +67,12 @@ with createBullTransport(...).task(name). SIGTERM or SIGINT drains: running jobs
   --queue NAME       the queue (default rxdaemon)
   --concurrency N    jobs at once (default 1)
   --lock-ms N        a job's lock term: a dead worker's jobs run again elsewhere after about two`,
-  verify: `Usage: rxdaemon verify <receipts.jsonl>
+  verify: `Usage: rxdaemon verify <receipts.jsonl> [--checkpoint FILE --public-key KEY.pem | --root HEX --size N]
 
-Checks every receipt's sequence, chain link and hash; exits 1 naming the first bad one.`,
+Checks every receipt's sequence, chain link and hash; exits 1 naming the first bad one. A log alone
+cannot show it was not cut short, or rewritten and re-hashed: given an anchor — a checkpoint signed
+with Ed25519 (signCheckpoint) and its public key, or a root and size kept elsewhere — it also checks
+that the log's first N receipts still have that root.`,
 };
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -72,8 +81,11 @@ async function main(argv: readonly string[]): Promise<number> {
     console.log(HELP.main);
     return command === undefined ? 2 : 0;
   }
-  if (!(command in HELP) || command === 'main')
-    throw new UsageError(`unknown command "${command}" (try rxdaemon --help)`);
+  if (command === '--version' || command === '-v') {
+    console.log(`rxdaemon ${version()}`);
+    return 0;
+  }
+  if (!isCommand(command)) throw new UsageError(`unknown command "${command}" (try rxdaemon --help)`);
   const { values, positionals } = parse(rest, command);
   if (values.help) {
     console.log(HELP[command]);
@@ -89,7 +101,7 @@ async function main(argv: readonly string[]): Promise<number> {
       return feed(source === '-' ? process.stdin : readFeed(source), values, handler, undefined);
     }
     case 'verify':
-      return verify(positionals[0]);
+      return verifyCommand(positionals[0], values);
     case 'run':
       return run(positionals[0], values['drain-ms']);
     case 'worker': {
@@ -110,55 +122,6 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-type Flags = {
-  help?: boolean;
-  concurrency?: string;
-  threshold?: string;
-  handler?: string;
-  receipts?: string;
-  'drain-ms'?: string;
-  redis?: string;
-  queue?: string;
-  'lock-ms'?: string;
-};
-
-function parse(args: readonly string[], command: string): { values: Flags; positionals: string[] } {
-  const text = { type: 'string' } as const;
-  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
-    help: { type: 'boolean', short: 'h' },
-  };
-  if (command === 'demo' || command === 'feed')
-    Object.assign(options, { concurrency: text, threshold: text, receipts: text });
-  if (command === 'feed') options.handler = text;
-  if (command === 'run') options['drain-ms'] = text;
-  if (command === 'worker')
-    Object.assign(options, {
-      'drain-ms': text,
-      redis: text,
-      queue: text,
-      concurrency: text,
-      'lock-ms': text,
-    });
-  try {
-    const parsed = parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
-    return { values: parsed.values as Flags, positionals: parsed.positionals };
-  } catch (error) {
-    throw new UsageError(`${command}: ${(error as Error).message.split('\n')[0]}`);
-  }
-}
-
-function positiveInteger(
-  name: string,
-  value: string | undefined,
-  fallback: number | undefined,
-): number | undefined {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new UsageError(`--${name} must be a positive integer, got "${value}"`);
-  return n;
-}
-
 /** examples/feed.rdfp, next to src/ in a clone and next to dist/ in a package. */
 function bundledFeed(): string {
   const candidates = ['../../examples/feed.rdfp', '../../../examples/feed.rdfp'].map(
@@ -167,14 +130,33 @@ function bundledFeed(): string {
   return candidates.find((path) => existsSync(path)) ?? candidates[0]!;
 }
 
+/** rxdaemon's own version, from the package.json next to src/ (or dist/). */
+function version(): string {
+  const candidates = ['../../package.json', '../../../package.json'].map((p) => new URL(p, import.meta.url));
+  const found = candidates.find((url) => existsSync(url)) ?? candidates[0]!;
+  return (JSON.parse(readFileSync(found, 'utf8')) as { version: string }).version;
+}
+
 function readFeed(path: string): NodeJS.ReadableStream {
-  if (!existsSync(path)) throw new UsageError(`no such file: ${path}`);
+  assertFile(path, 'patch file');
   return createReadStream(path);
 }
 
+/** Fails before any work starts when the receipts cannot be written there. */
+function checkWritable(path: string | undefined): void {
+  if (path === undefined) return;
+  try {
+    closeSync(openSync(path, 'w'));
+  } catch (error) {
+    const { code } = error as { code?: string };
+    const why =
+      code === 'EISDIR' ? 'it is a directory' : code === 'ENOENT' ? 'its folder does not exist' : code;
+    throw new UsageError(`cannot write --receipts ${path}: ${why ?? (error as Error).message}`);
+  }
+}
+
 async function loadHandler(path: string): Promise<SubjectHandler> {
-  if (!existsSync(path)) throw new UsageError(`no such handler module: ${path}`);
-  const module = (await import(pathToFileURL(resolve(path)).href)) as { default?: unknown };
+  const module = await loadModule(path, 'handler module');
   if (typeof module.default !== 'function')
     throw new UsageError(`${path} must export a default function (group, context) => Promise`);
   return module.default as SubjectHandler;
@@ -188,6 +170,7 @@ async function feed(
 ): Promise<number> {
   const concurrency = positiveInteger('concurrency', flags.concurrency, 32)!;
   const threshold = positiveInteger('threshold', flags.threshold, subjectPrefix ? 1900 : undefined);
+  checkWritable(flags.receipts);
   const receipts = createReceiptLog();
   const bar = progress('enriching');
   const started = performance.now();
@@ -217,23 +200,10 @@ async function feed(
   return decided.result.status === 'completed' ? 0 : 1;
 }
 
-function verify(path: string | undefined): number {
-  if (path === undefined) throw new UsageError('verify needs a receipts file');
-  if (!existsSync(path)) throw new UsageError(`no such file: ${path}`);
-  const result = verifyReceipts(readFileSync(path, 'utf8'));
-  if (result.valid) {
-    console.log(`valid: ${result.count} receipts, Merkle root ${result.root}`);
-    return 0;
-  }
-  console.log(`invalid: receipt ${result.seq} (line ${result.line}): ${result.reason}`);
-  return 1;
-}
-
 async function run(path: string | undefined, drainMs: string | undefined): Promise<number> {
   if (path === undefined) throw new UsageError('run needs a module');
-  if (!existsSync(path)) throw new UsageError(`no such module: ${path}`);
   const drain = positiveInteger('drain-ms', drainMs, 10_000)!;
-  const module = (await import(pathToFileURL(resolve(path)).href)) as {
+  const module = (await loadModule(path, 'module')) as {
     operations?: Operation[];
     daemon?: DaemonConfig;
     default?: { operations?: Operation[]; daemon?: DaemonConfig };
@@ -254,7 +224,10 @@ async function run(path: string | undefined, drainMs: string | undefined): Promi
     process.once('SIGINT', () => done('SIGINT'));
     process.once('SIGTERM', () => done('SIGTERM'));
   });
-  console.log(`${signal}: stopping (drain ${drain} ms)`);
+  console.log(`${signal}: stopping (drain ${drain} ms; ${signal} again exits at once)`);
+  const again = (): never => process.exit(130);
+  process.once('SIGINT', again);
+  process.once('SIGTERM', again);
   await daemon.stop({ drainMs: drain });
   const m = daemon.metrics();
   console.log(
@@ -263,15 +236,35 @@ async function run(path: string | undefined, drainMs: string | undefined): Promi
   return 0;
 }
 
+/** Bad input the library refuses (a config, a patch, an id) is the caller's to fix, like a bad flag. */
+const isBadInput = (error: unknown): boolean =>
+  error instanceof UsageError ||
+  (error instanceof EngineError &&
+    ['CONFIG_INVALID', 'RDF_PATCH_INVALID', 'INJECTION_DETECTED', 'DUPLICATE_OPERATION'].includes(
+      String(error.code),
+    ));
+
+/** One line, however long the message (a patch error quoting a 100 MB line must not). */
+const oneLine = (text: string): string => {
+  const line = text.split('\n')[0] ?? '';
+  return line.length > 500 ? `${line.slice(0, 500)}…` : line;
+};
+
 main(process.argv.slice(2)).then(
-  (code) => (process.exitCode = code),
+  (code) => finish(code),
   (error: unknown) => {
-    if (error instanceof UsageError) {
-      console.error(`rxdaemon: ${error.message}`);
-      process.exitCode = 2;
-    } else {
-      console.error(`rxdaemon: ${(error as Error)?.stack ?? String(error)}`);
-      process.exitCode = 1;
-    }
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(`rxdaemon: ${oneLine(message)}`);
+    if (!isBadInput(error) && process.env.RXDAEMON_DEBUG) console.error((error as Error)?.stack);
+    finish(isBadInput(error) ? 2 : 1);
   },
 );
+
+/**
+ * Exits with `code` once stdout has drained — and within a second even when something the user's
+ * code left behind (a timer a task ignoring its signal set) would keep the process alive.
+ */
+function finish(code: number): void {
+  process.exitCode = code;
+  setTimeout(() => process.exit(code), 1000).unref();
+}

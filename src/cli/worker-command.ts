@@ -1,10 +1,8 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { RedisConnection, WorkerHandler } from '../distributed/index.js';
 
-/** A bad call of the command: exit 2 with one line. */
-export class UsageError extends Error {}
+import { loadModule } from './load-module.js';
+import { UsageError } from './usage-error.js';
+export { UsageError };
 
 /** `redis://[:password@]host:port[/db]` as a connection. */
 export function parseRedisUrl(url: string): RedisConnection {
@@ -30,8 +28,7 @@ export function parseRedisUrl(url: string): RedisConnection {
  * named function exports.
  */
 export async function loadHandlers(path: string): Promise<Record<string, WorkerHandler>> {
-  if (!existsSync(path)) throw new UsageError(`no such module: ${path}`);
-  const module = (await import(pathToFileURL(resolve(path)).href)) as Record<string, unknown>;
+  const module = await loadModule(path, 'handlers module');
   const given = (module.handlers ?? module.default) as Record<string, unknown> | undefined;
   const source = given !== undefined && typeof given === 'object' ? given : module;
   const handlers = Object.fromEntries(

@@ -18,7 +18,7 @@ export interface MerkleProof {
 const EMPTY_ROOT = blake3(new Uint8Array(0));
 
 /** The largest power of two strictly below n (n ≥ 2). */
-function splitPoint(n: number): number {
+export function splitPoint(n: number): number {
   // Math.log2 rounds near powers of two (log2(2^49 - 1) is 49): correct the estimate exactly.
   let k = 2 ** Math.floor(Math.log2(n - 1));
   while (k >= n) k /= 2;
@@ -79,6 +79,36 @@ export class MerkleTree {
       siblings,
       root: toHex(this.root()),
     };
+  }
+
+  /** The root the tree had when it held its first `size` leaves (1 ≤ size ≤ the size now). */
+  rootAt(size: number): Uint8Array {
+    return this.subtree(0, size);
+  }
+
+  /**
+   * The consistency proof (RFC 6962 §2.1.2) that the tree of the first `oldSize` leaves is a prefix of
+   * the tree now: the fewest subtree hashes from which both roots can be rebuilt.
+   */
+  consistency(oldSize: number): Uint8Array[] {
+    const hashes: Uint8Array[] = [];
+    // SUBPROOF(m, D[start : start + n], b) of the RFC, iteratively from the top.
+    const walk = (m: number, start: number, n: number, whole: boolean): void => {
+      if (m === n) {
+        if (!whole) hashes.push(this.subtree(start, n));
+        return;
+      }
+      const k = splitPoint(n);
+      if (m <= k) {
+        walk(m, start, k, whole);
+        hashes.push(this.subtree(start + k, n - k));
+      } else {
+        walk(m - k, start + k, n - k, false);
+        hashes.push(this.subtree(start, k));
+      }
+    };
+    if (oldSize < this.size) walk(oldSize, 0, this.size, true);
+    return hashes;
   }
 
   /** The hash of leaves [start, start + size). */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { describeError, EngineError } from '../errors.js';
 import { leafHash, toHex } from './blake3.js';
 import { canonicalJson, type JsonValue } from './canonical-json.js';
+import type { ConsistencyProof } from './checkpoint.js';
 import { type MerkleProof, MerkleTree } from './merkle.js';
 
 /** One entry of the log: `hash` = BLAKE3(0x00 ‖ canonical JSON of { seq, prevHash, record }). */
@@ -21,6 +22,10 @@ export interface ReceiptLog {
   root(): string;
   /** The inclusion proof of receipt `seq` against the current root. */
   proof(seq: number): MerkleProof;
+  /** The root the log had when it held `size` receipts (1 ≤ size ≤ its size now). */
+  rootAt(size: number): string;
+  /** The proof (RFC 6962 §2.1.2) that the log of `oldSize` receipts only grew into the log now. */
+  consistency(oldSize: number): ConsistencyProof;
   /** Every receipt, in order. */
   entries(): readonly Receipt[];
   /** The log as JSON lines, one canonical receipt per line. */
@@ -91,6 +96,28 @@ class MemoryReceiptLog implements ReceiptLog {
       throw new RangeError(`No receipt ${seq}: the log holds ${this.log.length}`);
     }
     return this.tree.proof(seq);
+  }
+
+  rootAt(size: number): string {
+    this.checkSize(size);
+    return toHex(this.tree.rootAt(size));
+  }
+
+  consistency(oldSize: number): ConsistencyProof {
+    this.checkSize(oldSize);
+    return {
+      oldSize,
+      newSize: this.log.length,
+      oldRoot: this.rootAt(oldSize),
+      newRoot: this.root(),
+      hashes: this.tree.consistency(oldSize).map(toHex),
+    };
+  }
+
+  private checkSize(size: number): void {
+    if (!Number.isSafeInteger(size) || size < 1 || size > this.log.length) {
+      throw new RangeError(`No tree of ${size} receipts: the log holds ${this.log.length}`);
+    }
   }
 
   entries(): readonly Receipt[] {
