@@ -17,3 +17,9 @@ node cjs.cjs
 npm install --no-audit --no-fund --prefer-offline --silent -D @types/node@^20 fast-check@^4
 "$root/node_modules/.bin/tsc" -p tsconfig.json
 echo "strict TypeScript consumer: the published types check without skipLibCheck"
+# The published types must not send readers to documents that do not ship.
+if grep -rl "DESIGN" node_modules/rxdaemon/dist --include=*.d.ts; then
+  echo "these .d.ts files cite DESIGN.md, which is not in the package" >&2
+  exit 1
+fi
+echo "the published .d.ts files cite only what ships"

@@ -1,6 +1,5 @@
 /**
- * rxdaemon/bullmq: multiple-instance tasks and operations on BullMQ workers over Redis (DESIGN.md
- * §12). `bullmq` and `ioredis` are optional peer dependencies of this entry point only.
+ * rxdaemon/bullmq: multiple-instance tasks and operations on BullMQ workers over Redis. `bullmq` and `ioredis` are optional peer dependencies of this entry point only.
  */
 export { createBullTransport } from './transport.js';
 export type {

@@ -12,7 +12,7 @@ const escapePart = (part: string): string =>
   part.replace(/%/g, '%25').replace(/:/g, '%3A').replace(/~/g, '%7E');
 
 /**
- * The job id of one attempt: made from the case, task, index and attempt (DESIGN §12), or from the
+ * The job id of one attempt: made from the case, task, index and attempt, or from the
  * handler, the daemon's run id and the attempt,
  * so a second subscription with the same ids re-attaches to the job instead of running it again.
  * Undefined when the context names no unit of work (a bare pool input): the job gets BullMQ's id.

@@ -102,7 +102,7 @@ interface Waiter {
 }
 
 /**
- * Runs tasks as BullMQ jobs on workers (`startWorker`) over Redis (DESIGN.md §12). A remote task is
+ * Runs tasks as BullMQ jobs on workers (`startWorker`) over Redis. A remote task is
  * just a task: subscribing adds (or re-attaches to) its job, the job's result is the value, a failed
  * job an error carrying the remote name, message and `code`, and unsubscribing cancels — a waiting
  * job is removed, an active one is cancelled on whichever worker runs it (its signal aborts).

@@ -70,7 +70,7 @@ const optionsSchema = z.strictObject({
 });
 
 /**
- * A BullMQ worker for rxdaemon's transport (DESIGN.md §12): it runs a job with the handler its name
+ * A BullMQ worker for rxdaemon's transport: it runs a job with the handler its name
  * names, hands it a live `signal` (aborted when the orchestrator cancels the job), and stores the
  * result. A handler's failure is stored as its name, message and `code`, and is final for BullMQ
  * (rxdaemon retries by attempt, each attempt its own job). A worker that dies mid-job loses its lock

@@ -11,7 +11,7 @@ import { type MISpec, validateSpec } from './spec.js';
 export type MISource<I> = Iterable<I> | AsyncIterable<I> | Observable<I>;
 
 /**
- * Runs a multiple-instance task over the inputs an Observable pushes (DESIGN.md §4): each input is
+ * Runs a multiple-instance task over the inputs an Observable pushes: each input is
  * an instance, at most `concurrency` run at once, and the completion rule decides — after which the
  * remaining instances are cancelled (or detached) and `decided` is emitted.
  *

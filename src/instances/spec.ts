@@ -34,7 +34,7 @@ export interface RetryPolicy extends BackoffPolicy {
   readonly retryIf?: (error: unknown, attempt: number) => boolean;
 }
 
-/** A multiple-instance task (DESIGN.md §4). */
+/** A multiple-instance task. */
 export interface MISpec<I, R> {
   readonly taskId: string;
   readonly caseId?: string;

@@ -78,7 +78,7 @@ interface Stopping {
  */
 const TRIGGER_BACKOFF = { initialDelayMs: 1000, multiplier: 2, maxDelayMs: 60_000 } as const;
 
-/** The rxdaemon daemon (DESIGN.md §6); made by {@link createDaemon}. */
+/** The rxdaemon daemon; made by {@link createDaemon}. */
 export class Daemon {
   readonly id: string;
   /**

@@ -26,7 +26,7 @@ export type OverlapPolicy = 'skip' | 'queue' | 'allow';
 export interface Operation<P = unknown, R = unknown> {
   readonly id: string;
   readonly name?: string;
-  /** When it runs by itself: a trigger config (DESIGN.md §5) or any Observable of firings. */
+  /** When it runs by itself: a trigger config or any Observable of firings. */
   readonly trigger?: TriggerConfig | Observable<TriggerFire>;
   /** Returns the run's value: plain, a Promise of it, or an Observable (its last value). */
   readonly run: (context: OperationContext<P>) => TaskOutput<R>;

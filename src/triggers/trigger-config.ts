@@ -9,7 +9,7 @@ import { type NamedEvent, onEvent } from './on-event.js';
 import { type Mutation, onMutation } from './on-mutation.js';
 import type { TriggerFire } from './trigger-fire.js';
 
-/** A trigger as data (DESIGN.md §5): what `evaluateTrigger` judges and `triggerFrom` builds. */
+/** A trigger as data: what `evaluateTrigger` judges and `triggerFrom` builds. */
 export type TriggerConfig =
   | { readonly type: 'interval'; readonly ms: number }
   | { readonly type: 'cron'; readonly expression: string; readonly tz?: string }

@@ -40,7 +40,7 @@ const optionsSchema = z.strictObject({
 export const TASK_OPERATION = 'yawl-task';
 
 /**
- * Runs YAWL workflows on the daemon (DESIGN.md §7): enabled tasks with a handler are started and
+ * Runs YAWL workflows on the daemon: enabled tasks with a handler are started and
  * run on the daemon's pool, their results complete (or fail) them in the engine, failures are
  * retried with backoff, deferred choices listen to their triggers, MI tasks run on the MI engine.
  * Every id that crosses into the engine passes `assertSafeIdentifier`.
