@@ -43,7 +43,7 @@ describe('the rxdaemon command', () => {
     const receipts = join(dir, 'receipts.jsonl');
     const { code, stdout } = await rxdaemon(['demo', '--receipts', receipts]);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^enriching: 500 done/m);
+    expect(stdout).toMatch(/^enriching: 500 of 2000 done/m); // one instance per product: the total is known
     expect(stdout).toMatch(/^decision: completed \(threshold\)$/m);
     expect(stdout).toMatch(/^instances: 1900 succeeded/m);
     expect(stdout).toMatch(/^latency: p50 \d+ ms, p99 \d+ ms$/m);
@@ -58,6 +58,18 @@ describe('the rxdaemon command', () => {
       code: 1,
       stdout: expect.stringMatching(/^invalid: receipt 0 \(line 1\): hash/),
     });
+  });
+
+  it('demo --seed N is the same run on any machine: the same counts and Merkle root', async () => {
+    const runs = await Promise.all([rxdaemon(['demo', '--seed', '7']), rxdaemon(['demo', '--seed', '7'])]);
+    const outcome = ({ stdout }: Outcome) =>
+      stdout.split('\n').filter((line) => /^(decision|instances|failures|latency|receipts):/.test(line));
+    expect(runs.map((r) => r.code)).toEqual([0, 0]);
+    expect(outcome(runs[0]!)).toEqual(outcome(runs[1]!));
+    expect(outcome(runs[0]!)).toContain('decision: completed (threshold)');
+    expect(outcome(runs[0]!).find((l) => l.startsWith('instances:'))).toMatch(/^instances: 1900 succeeded/);
+    const other = await rxdaemon(['demo', '--seed', '8']);
+    expect(outcome(other).at(-1)).not.toBe(outcome(runs[0]!).at(-1)); // another seed, another run
   });
 
   it('feed reads a patch from stdin with a handler module', async () => {

@@ -6,6 +6,7 @@ import {
   applyChanges,
   changesMatching,
   observeStore,
+  parsePatchRows,
   parseQuads,
   parseRdfPatch,
   type RdfChange,
@@ -16,15 +17,15 @@ const patch = `H id <urn:uuid:0a1b> .
 PA ex: <http://example.org/> .
 PA foaf: <http://xmlns.com/foaf/0.1/> .
 TX .
-A ex:alice foaf:name "Alice"@en .
-A ex:alice ex:age "42"^^<http://www.w3.org/2001/XMLSchema#integer> ex:people .
-A _:b1 foaf:knows ex:alice .
+A <http://example.org/alice> <http://xmlns.com/foaf/0.1/name> "Alice"@en .
+A <http://example.org/alice> <http://example.org/age> "42"^^<http://www.w3.org/2001/XMLSchema#integer> <http://example.org/people> .
+A _:b1 <http://xmlns.com/foaf/0.1/knows> <http://example.org/alice> .
 TC .
 TX .
-D ex:alice foaf:name "Alice"@en .
+D <http://example.org/alice> <http://xmlns.com/foaf/0.1/name> "Alice"@en .
 TA .
-A <http://example.org/bob> foaf:name "Bob \\"the builder\\"\\n" .
-D ex:alice ex:age "42"^^<http://www.w3.org/2001/XMLSchema#integer> ex:people .
+A <http://example.org/bob> <http://xmlns.com/foaf/0.1/name> "Bob \\"the builder\\"\\n" .
+D <http://example.org/alice> <http://example.org/age> "42"^^<http://www.w3.org/2001/XMLSchema#integer> <http://example.org/people> .
 `;
 
 const show = (c: RdfChange) =>
@@ -91,14 +92,135 @@ describe('parseRdfPatch', () => {
   it('names the line and the problem of a malformed row', async () => {
     const bad = (text: string) => firstValueFrom(parseRdfPatch(text).pipe(toArray()));
     await expect(bad('A <urn:a> <urn:p> .\n')).rejects.toThrow(/line 1: A needs 3 or 4 terms/);
-    await expect(bad('PA ex: <http://e/> .\nA ex:a ex:p nope:x .\n')).rejects.toThrow(
-      /line 2: unknown prefix "nope:"/,
+    await expect(bad('PA ex: <http://e/> .\nA ex:a <http://e/p> <http://e/o> .\n')).rejects.toThrow(
+      /line 2: prefixed name "ex:a": prefixes do not apply to a patch's data/,
     );
     await expect(bad('\nTC .\n')).rejects.toThrow(/line 2: TC without TX/);
     await expect(bad('X <urn:a> .\n')).rejects.toThrow(RdfPatchError);
     await expect(bad('TX .\nA <urn:a> <urn:p> "o" .\n')).rejects.toThrow(/ended inside a transaction/);
     await expect(bad('A "lit" <urn:p> <urn:o> .\n')).rejects.toThrow(/literal cannot be a subject/);
   });
+});
+
+describe('RDF Patch as the specification and Jena write it', () => {
+  const rows = (text: string) => lastValueFrom(parsePatchRows(text).pipe(toArray()));
+  const changes = (text: string) => lastValueFrom(parseRdfPatch(text).pipe(toArray()));
+
+  it('headers chain patches; prefixes (quoted or not, with or without a colon) are changes, not applied to data', async () => {
+    const all = await rows(
+      [
+        'H id <urn:uuid:2> .',
+        'H prev <urn:uuid:1> .',
+        'H "creator" "ops team" .',
+        'PA "rdf" "http://www.w3.org/1999/02/22-rdf-syntax-ns#" .',
+        'PA owl <http://www.w3.org/2002/07/owl#> .',
+        'PA ex: <http://example.org/> .',
+        'PD "owl" .',
+        'TX .',
+        'A <http://example.org/s> <http://example.org/p> <http://example.org/o> .',
+        'TC .',
+      ].join('\n'),
+    );
+    const headers = all.flatMap((r) => (r.kind === 'header' ? [[r.key, r.value.value]] : []));
+    expect(headers).toEqual([
+      ['id', 'urn:uuid:2'],
+      ['prev', 'urn:uuid:1'],
+      ['creator', 'ops team'],
+    ]);
+    const prefixes = all.flatMap((r) => (r.kind === 'prefix' ? [[r.op, r.prefix, r.iri]] : []));
+    expect(prefixes).toEqual([
+      ['add', 'rdf', 'http://www.w3.org/1999/02/22-rdf-syntax-ns#'],
+      ['add', 'owl', 'http://www.w3.org/2002/07/owl#'],
+      ['add', 'ex', 'http://example.org/'],
+      ['delete', 'owl', undefined],
+    ]);
+    expect(all.filter((r) => r.kind === 'quad')).toHaveLength(1);
+  });
+
+  it('TB begins like TX; TC. needs no space; a comment may follow the final dot; TA right after TC changes nothing', async () => {
+    const got = await changes(
+      [
+        'TB .',
+        'A <urn:a> <urn:p> "1" . # first',
+        'TC.',
+        'TA .',
+        'TX.',
+        'A <urn:b> <urn:p> "2".',
+        'TA .',
+        '# a comment row',
+        'A <urn:c> <urn:p> "3" .',
+      ].join('\n'),
+    );
+    expect(got.map((c) => [c.quad.subject.value, c.tx])).toEqual([
+      ['urn:a', 1],
+      ['urn:c', undefined],
+    ]);
+  });
+
+  it('terms: <_:label> and _:label blank nodes, \\u escapes in IRIs, bare numbers and booleans, """long""" literals', async () => {
+    const got = await changes(
+      [
+        'A <_:b0> <urn:p> _:b1 .',
+        'A <http://example.org/caf\\u00E9> <urn:p> 42 .',
+        'A <urn:s> <urn:p> -1.5 .',
+        'A <urn:s> <urn:p> 6.02e23 .',
+        'A <urn:s> <urn:p> true .',
+        'A <urn:s> <urn:p> """two',
+        'lines with "quotes\'\'""" .',
+        "A <urn:s> <urn:p> 'single'@en-GB .",
+      ].join('\n'),
+    );
+    const terms = got.map(({ quad }) => [quad.subject.termType, quad.object.termType, quad.object.value]);
+    expect(terms[0]).toEqual(['BlankNode', 'BlankNode', 'b1']);
+    expect(got[0]!.quad.subject.value).toBe('b0');
+    expect(got[1]!.quad.subject.value).toBe('http://example.org/café');
+    const datatype = (i: number) => {
+      const object = got[i]!.quad.object;
+      return object.termType === 'Literal' ? [object.value, object.datatype.value.split('#')[1]] : undefined;
+    };
+    expect([1, 2, 3, 4].map(datatype)).toEqual([
+      ['42', 'integer'],
+      ['-1.5', 'decimal'],
+      ['6.02e23', 'double'],
+      ['true', 'boolean'],
+    ]);
+    expect(got[5]!.quad.object.value).toBe("two\nlines with \"quotes''");
+    const single = got[6]!.quad.object;
+    expect(single.termType === 'Literal' && [single.value, single.language]).toEqual(['single', 'en-gb']);
+  });
+
+  it('rejects what n3 and the specification reject, with the line and a short reason', async () => {
+    const cases: [string, RegExp][] = [
+      ['A <urn:s> <urn:p> <urn:o> "literal graph" .', /graph must be an IRI/],
+      ['A <urn:s> <urn:p> <urn:o>', /does not end with "."/],
+      ['A <urn:s p> <urn:p> <urn:o> .', /IRI may not hold spaces/],
+      ['A <urn:s> <urn:p> <urn:o} ; DROP ALL ;> .', /IRI may not hold/],
+      ['A <urn:s> <urn:p> "x"@en-<>"" .', /./],
+      ['A <urn:s> <urn:p> "\\U00110000" .', /not a Unicode code point/],
+      ['A <urn:s> "p" <urn:o> .', /predicate must be an IRI/],
+      ['PA ex .', /PA needs a prefix and an IRI/],
+      ['TC .', /TC without TX/],
+    ];
+    for (const [row, reason] of cases) {
+      const error = await changes(`\n${row}\n`).catch((e: unknown) => e);
+      expect(error, row).toBeInstanceOf(RdfPatchError);
+      expect((error as RdfPatchError).line, row).toBe(2);
+      expect((error as Error).message, row).toMatch(reason);
+    }
+  });
+
+  it('reads in linear time, and an error quotes only an excerpt of a huge line', async () => {
+    const literal = 'x'.repeat(8 * 2 ** 20);
+    const line = `A <urn:s> <urn:p> "${literal}" .\n`;
+    const chunks = Array.from({ length: Math.ceil(line.length / 65_536) }, (_, i) =>
+      line.slice(i * 65_536, (i + 1) * 65_536),
+    );
+    const [change] = await lastValueFrom(parseRdfPatch(chunks).pipe(toArray()));
+    expect(change!.quad.object.value).toHaveLength(literal.length);
+    const error = (await changes(`Q${'z'.repeat(4 * 2 ** 20)} .\n`).catch((e: unknown) => e)) as Error;
+    expect(error).toBeInstanceOf(RdfPatchError);
+    expect(error.message.length).toBeLessThan(200);
+  }, 20_000);
 });
 
 describe('parseQuads and stores', () => {

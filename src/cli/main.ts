@@ -4,14 +4,14 @@
  * Exit codes: 0 done, 1 the work failed (or receipts are invalid), 2 a bad call (flags, files).
  */
 import { closeSync, createReadStream, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { lastValueFrom, tap } from 'rxjs';
+import { from, lastValueFrom, tap, toArray, VirtualTimeScheduler } from 'rxjs';
 import { EngineError } from '../errors.js';
 import type { MIDecidedEvent } from '../instances/mi-event.js';
 import { createDaemon } from '../operations/daemon.js';
 import type { DaemonConfig, Operation } from '../operations/types.js';
 import { createReceiptLog } from '../receipts/receipt-log.js';
 import { parseRdfPatch } from '../rdf/rdf-patch.js';
-import { enrichSubjects, simulatedLookup, type SubjectHandler } from './feed-task.js';
+import { enrichSubjects, seeded, simulatedLookup, type SubjectHandler } from './feed-task.js';
 import { progress } from './progress.js';
 import { summarize } from './summary.js';
 import { type Flags, isCommand, parse, positiveInteger } from './args.js';
@@ -93,11 +93,11 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   switch (command) {
     case 'demo':
-      return feed(readFeed(bundledFeed()), values, simulatedLookup(), 'http://example.org/shop/product-');
+      return feed(readFeed(bundledFeed()), values, undefined, 'http://example.org/shop/product-');
     case 'feed': {
       const source = positionals[0];
       if (source === undefined) throw new UsageError('feed needs a patch file, or - for standard input');
-      const handler = values.handler ? await loadHandler(values.handler) : simulatedLookup();
+      const handler = values.handler ? await loadHandler(values.handler) : undefined;
       return feed(source === '-' ? process.stdin : readFeed(source), values, handler, undefined);
     }
     case 'verify':
@@ -162,37 +162,54 @@ async function loadHandler(path: string): Promise<SubjectHandler> {
   return module.default as SubjectHandler;
 }
 
+/**
+ * The demo and `feed`: a patch's changes grouped by subject (every subject of a file once; a
+ * stream's within 50 ms windows), each group an MI instance. With `--seed` (and the simulated
+ * lookup) the whole run is on a virtual clock: the same counts and Merkle root on any machine.
+ */
 async function feed(
   source: NodeJS.ReadableStream,
   flags: Flags,
-  handler: SubjectHandler,
+  userHandler: SubjectHandler | undefined,
   subjectPrefix: string | undefined,
 ): Promise<number> {
   const concurrency = positiveInteger('concurrency', flags.concurrency, 32)!;
   const threshold = positiveInteger('threshold', flags.threshold, subjectPrefix ? 1900 : undefined);
+  const seed = flags.seed === undefined ? undefined : positiveInteger('seed', flags.seed, undefined);
+  if (seed !== undefined && userHandler)
+    throw new UsageError('--seed drives the simulated lookup: not with --handler');
   checkWritable(flags.receipts);
+  const scheduler = seed === undefined ? undefined : new VirtualTimeScheduler();
   const receipts = createReceiptLog();
   const bar = progress('enriching');
   const started = performance.now();
   let done = 0;
   let decided: MIDecidedEvent<unknown> | undefined;
-  const events = enrichSubjects(parseRdfPatch(source as AsyncIterable<Uint8Array>), {
+  let changes = parseRdfPatch(source as AsyncIterable<Uint8Array>);
+  // On a virtual clock, the feed is read first, so that the run itself is one synchronous flush.
+  if (scheduler) changes = from(await lastValueFrom(changes.pipe(toArray())));
+  const events = enrichSubjects(changes, {
     concurrency,
     threshold,
-    handler,
+    handler: userHandler ?? simulatedLookup(seed, scheduler),
     receipts,
+    grouping: source === process.stdin ? 'window' : 'subject',
+    ...(scheduler ? { scheduler, random: seeded(`${seed}|retry jitter`) } : {}),
     ...(subjectPrefix ? { subjectPrefix } : {}),
   });
-  await lastValueFrom(
+  const running = lastValueFrom(
     events.pipe(
       tap((event) => {
         if (event.type === 'succeeded' || event.type === 'failed')
           bar.update(++done, `${event.type === 'failed' ? 'last failure' : 'last'} ${event.instanceId}`);
+        if (event.type === 'inputClosed') bar.setTotal(event.total);
         if (event.type === 'decided') decided = event;
       }),
     ),
     { defaultValue: undefined },
   );
+  scheduler?.flush();
+  await running;
   bar.stop();
   if (!decided) throw new Error('the task ended without a decision');
   if (flags.receipts) writeFileSync(flags.receipts, receipts.export());
@@ -249,6 +266,12 @@ const oneLine = (text: string): string => {
   const line = text.split('\n')[0] ?? '';
   return line.length > 500 ? `${line.slice(0, 500)}…` : line;
 };
+
+// `rxdaemon demo | head`: a reader that went away is not an error of ours.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
 
 main(process.argv.slice(2)).then(
   (code) => finish(code),

@@ -16,7 +16,7 @@ export function summarize(
     .filter((r) => r.startedAt !== undefined && r.endedAt !== undefined && r.status === 'succeeded')
     .map((r) => r.endedAt! - r.startedAt!)
     .sort((a, b) => a - b);
-  const at = (q: number) => nearestRank(durations, q);
+  const at = (q: number) => Math.round(nearestRank(durations, q));
   const finished = (byStatus.get('succeeded') ?? 0) + (byStatus.get('failed') ?? 0);
   // Why instances failed, most frequent first: counts alone do not say what to fix.
   const reasons = new Map<string, number>();
