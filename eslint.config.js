@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'dist', 'coverage', 'readme-blocks'] },
+  { ignores: ['node_modules', 'dist', 'coverage', 'readme-blocks', 'docs/api'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {

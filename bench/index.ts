@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick | --full] [-- pool | mi | daemon | receipts | rdf | distributed]`: every benchmark, each figure a ratio against
+ * `npm run bench [-- --quick | --full] [-- pool | mi | daemon | receipts | rdf | distributed | rdf-pull]`: every benchmark, each figure a ratio against
  * baselines run in the same process. `--quick` stops at N = 100,000; `--full` also runs raw mergeMap
  * at 1,000,000 (about 40 s a cell in rxjs 7.8). Naming suites runs only those.
  */
@@ -8,6 +8,7 @@ import { benchDistributed } from './distributed.bench.js';
 import { benchEarlyCompletion, benchMIMemory, benchMIThroughput } from './mi.bench.js';
 import { benchPool } from './pool.bench.js';
 import { benchRdf } from './rdf.bench.js';
+import { benchRdfPull } from './rdf-pull.bench.js';
 import { benchReceipts } from './receipts.bench.js';
 
 const args = process.argv.slice(2);
@@ -29,3 +30,4 @@ if (wants('daemon')) await benchDaemon();
 if (wants('receipts')) await benchReceipts();
 if (wants('rdf')) await benchRdf();
 if (suites.includes('distributed')) await benchDistributed(); // needs redis-server: only when named
+if (suites.includes('rdf-pull')) await benchRdfPull(); // writes 1 GiB to the temp folder: only when named

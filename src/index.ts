@@ -83,6 +83,8 @@ export type { Daemon } from './operations/daemon.js';
 export type {
   DaemonConfig,
   DaemonEvent,
+  DaemonEventBase,
+  RunEventBase,
   DaemonHealth,
   DaemonMetrics,
   Operation,
@@ -123,13 +125,15 @@ export type { InjectionReport, Threat, ThreatKind } from './security/injection.j
 export { createRateLimiter } from './security/rate-limiter.js';
 export type { RateDecision, RateLimiter, RateLimiterOptions } from './security/rate-limiter.js';
 export type { FlowDefinition, Routing, TaskDefinition, WorkflowDefinition } from './yawl/definition.js';
-export type { CancelReason, TaskState, YawlEngine, YawlEvent } from './yawl/engine.js';
+export type { CancelReason, CaseEventBase, TaskState, YawlEngine, YawlEvent } from './yawl/engine.js';
+export type { DistributedResult } from './yawl/distribution.js';
 export { createMemoryYawlEngine, YawlError } from './yawl/memory-engine.js';
 export type { MemoryYawlEngine } from './yawl/memory-engine.js';
 export type { MemoryEngineOptions } from './yawl/memory-engine.js';
 export { YawlBridge } from './yawl/bridge.js';
 export type {
   BridgeEvent,
+  BridgeEventBase,
   InstanceHandler,
   TaskHandler,
   TaskHandlerContext,
@@ -139,7 +143,7 @@ export type { DistributionStrategy } from './yawl/worker-slots.js';
 export { parseQuads } from './rdf/parse-quads.js';
 export type { QuadFormat } from './rdf/parse-quads.js';
 export type { RdfChange } from './rdf/rdf-change.js';
-export { parsePatchRows, parseRdfPatch, RdfPatchError } from './rdf/rdf-patch.js';
+export { parsePatchRows, parseRdfPatch, RdfPatchError, readRdfPatch } from './rdf/rdf-patch.js';
 export type { PatchRow, PatchSource } from './rdf/rdf-patch.js';
 export { applyChanges, bySubject, changesMatching, observeStore } from './rdf/store.js';
 export type { ObservedStore, QuadPattern, SubjectChanges } from './rdf/store.js';

@@ -1,6 +1,8 @@
 import { Readable } from 'node:stream';
 import { DataFactory, Store } from 'n3';
 import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
+import { toArray as toArrayIx } from 'ix/asynciterable';
+import { filter as filterIx } from 'ix/asynciterable/operators';
 import { describe, expect, it } from 'vitest';
 import {
   applyChanges,
@@ -9,6 +11,10 @@ import {
   parsePatchRows,
   parseQuads,
   parseRdfPatch,
+  readRdfPatch,
+  runMultipleInstance,
+  threshold,
+  toMIResult,
   type RdfChange,
   RdfPatchError,
 } from 'rxdaemon';
@@ -221,6 +227,36 @@ describe('RDF Patch as the specification and Jena write it', () => {
     expect(error).toBeInstanceOf(RdfPatchError);
     expect(error.message.length).toBeLessThan(200);
   }, 20_000);
+});
+
+describe('readRdfPatch: the pull form (ix)', () => {
+  it('gives the same changes as parseRdfPatch, and composes with ix operators', async () => {
+    const pushed = await lastValueFrom(parseRdfPatch(patch).pipe(toArray()));
+    const pulled = await toArrayIx(readRdfPatch(patch));
+    expect(pulled.map(show)).toEqual(pushed.map(show));
+    const deletes = await toArrayIx(readRdfPatch(patch).pipe(filterIx((c) => c.op === 'delete')));
+    expect(deletes.map(show)).toEqual(pushed.filter((c) => c.op === 'delete').map(show));
+  });
+
+  it('reads only as fast as an MI task pulls: a threshold over an endless patch reads a few chunks', async () => {
+    let chunksRead = 0;
+    async function* endless(): AsyncGenerator<string> {
+      for (let n = 0; ; n++) {
+        chunksRead++;
+        yield Array.from({ length: 10 }, (_, i) => `A <urn:s${n * 10 + i}> <urn:p> "${i}" .\n`).join('');
+      }
+    }
+    const result = await firstValueFrom(
+      runMultipleInstance(readRdfPatch(endless()), {
+        taskId: 'enrich',
+        concurrency: 4,
+        completion: threshold(25),
+        run: (change: RdfChange) => change.quad.subject.value,
+      }).pipe(toMIResult()),
+    );
+    expect(result.values).toHaveLength(25);
+    expect(chunksRead).toBeLessThanOrEqual(5); // 25 wanted, 10 a chunk: the rest never read
+  });
 });
 
 describe('parseQuads and stores', () => {

@@ -9,6 +9,7 @@ export type {
   RedisConnection,
   RemoteTask,
 } from './transport.js';
+export type { JobContext } from './job-id.js';
 export { startWorker } from './worker.js';
 export type {
   RunningWorker,

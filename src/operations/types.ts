@@ -116,12 +116,12 @@ export interface OperationInfo {
   readonly triggerFailures: number;
 }
 
-interface DaemonEventBase {
+export interface DaemonEventBase {
   readonly daemonId: string;
   readonly at: number;
 }
 
-interface RunEventBase extends DaemonEventBase {
+export interface RunEventBase extends DaemonEventBase {
   readonly operationId: string;
   readonly runId: string;
 }

@@ -1,3 +1,4 @@
+import { AsyncIterableX } from 'ix/asynciterable';
 import { defer, Observable, type Subscriber } from 'rxjs';
 import { type PatchRow, PatchRowReader, RdfPatchError } from './patch-rows.js';
 import type { RdfChange } from './rdf-change.js';
@@ -176,4 +177,46 @@ export function parseRdfPatch(source: PatchSource): Observable<RdfChange> {
       () => transactions.end(lastLine),
     );
   });
+}
+
+/**
+ * The pull form of {@link parseRdfPatch}: the committed quad changes as an `AsyncIterableX` (ix), read
+ * from the source only as fast as they are pulled. Piped into `runMultipleInstance`, which pulls one
+ * input per free slot, a patch far larger than memory is enriched in O(concurrency + the largest
+ * transaction) memory; ix's operators (`filter`, `map`, `take`, …) compose on it, and breaking out
+ * of a `for await` stops the reading.
+ */
+export function readRdfPatch(source: PatchSource): AsyncIterableX<RdfChange> {
+  return AsyncIterableX.from(pullChanges(source));
+}
+
+async function* pullChanges(source: PatchSource): AsyncGenerator<RdfChange> {
+  const reader = new PatchRowReader();
+  const transactions = new PatchTransactions();
+  const lines = new LineSplitter();
+  let lastLine = 0;
+  let ready: RdfChange[] = [];
+  const line = (text: string): boolean => {
+    const row = reader.read(text);
+    if (row) {
+      lastLine = row.line;
+      for (const change of transactions.apply(row)) ready.push(change);
+    }
+    return true;
+  };
+  const chunks: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array> =
+    typeof source === 'string' ? [source] : source;
+  for await (const chunk of chunks) {
+    lines.push(chunk, line);
+    // Hand over what this chunk released before reading the next one: pulling drives reading.
+    if (ready.length > 0) {
+      const out = ready;
+      ready = [];
+      yield* out;
+    }
+  }
+  lines.end(line);
+  reader.end();
+  transactions.end(lastLine);
+  yield* ready;
 }

@@ -37,7 +37,7 @@ export interface YawlBridgeOptions {
   readonly random?: () => number;
 }
 
-interface BridgeEventBase {
+export interface BridgeEventBase {
   readonly caseId: string;
   readonly taskId: string;
   readonly at: number;

@@ -8,7 +8,7 @@ export type TaskState = 'enabled' | 'started' | 'failed';
 export type CancelReason =
   'withdrawn' | 'cancelled' | 'cancellation-set' | 'case-completed' | 'case-cancelled';
 
-interface CaseEventBase {
+export interface CaseEventBase {
   readonly caseId: string;
   readonly workflowId: string;
   /** Scheduler time. */
