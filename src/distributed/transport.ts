@@ -143,7 +143,10 @@ export function createBullTransport(options: BullTransportOptions): BullTranspor
   const ready = queue.waitUntilReady().then(async () => {
     if (closing) return;
     const redis = { ...connection, maxRetriesPerRequest: null };
-    events = new QueueEvents(name, { connection: redis });
+    // Read events from the stream's end as it is now, not from wherever it is when the reader's
+    // first blocking read happens to be sent: an outcome published in between would be missed.
+    const [last] = await client.xrevrange(queue.keys.events!, '+', '-', 'COUNT', 1);
+    events = new QueueEvents(name, { connection: redis, lastEventId: last?.[0] ?? '0-0' });
     producer = new QueueEventsProducer(cancelChannelOf(name), { connection: redis });
     events.on('error', ignore);
     producer.on('error', ignore);
