@@ -48,7 +48,7 @@ export { multipleInstance, runMultipleInstance } from './instances/multiple-inst
 export type { MISource } from './instances/multiple-instance.js';
 export type { InstanceContext, MISpec, RetryPolicy } from './instances/spec.js';
 export { toMIResult } from './instances/to-mi-result.js';
-export { fromYawlAttributes } from './instances/yawl-attributes.js';
+export { fromYawlAttributes, yawlThreshold } from './instances/yawl-attributes.js';
 export type { YawlMIAttributes, YawlMISpecFields } from './instances/yawl-attributes.js';
 export {
   AuthError,

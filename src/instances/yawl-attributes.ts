@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { allSettled, type Rule, threshold } from '../../operators/index.js';
+import { allSettled, type Decision, type Rule } from '../../operators/index.js';
+import { allSettledNow } from '../../operators/counters.js';
 import { parseConfig } from '../../operators/internal/index.js';
 
 /** A YAWL multiple-instance task's attributes. */
@@ -30,18 +31,26 @@ const schema = z
     threshold: z.union([z.number().int().min(1), z.literal(Infinity)]).optional(),
     creationMode: z.enum(['static', 'dynamic']).optional(),
   })
-  .refine((a) => a.minimum <= a.maximum, { message: 'must not exceed maximum', path: ['minimum'] })
-  .refine((a) => a.threshold === undefined || a.threshold === Infinity || a.threshold <= a.maximum, {
-    message: 'must not exceed maximum: the task could never complete',
-    path: ['threshold'],
-  });
+  .refine((a) => a.minimum <= a.maximum, { message: 'must not exceed maximum', path: ['minimum'] });
+
+const THRESHOLD: Decision = Object.freeze({ status: 'completed', reason: 'threshold' });
+const ALL_SETTLED: Decision = Object.freeze({ status: 'completed', reason: 'all-settled' });
+
+/**
+ * YAWL's exit rule for an MI task (`t_isExitEnabled`): it completes once `n` instances completed, or
+ * once every instance has completed — so a threshold above the maximum, or above the instances the
+ * task got, means "when all complete", never "unreachable".
+ */
+export function yawlThreshold(n: number): Rule {
+  return (c) => (c.succeeded >= n ? THRESHOLD : allSettledNow(c) ? ALL_SETTLED : 'continue');
+}
 
 /**
  * Maps YAWL MI attributes to spec fields: `minimum`/`maximum` → `minInstances`/`maxInstances`,
- * `threshold` → `threshold(n)` with the remaining instances cancelled (WCP-34/35), no threshold →
- * `allSettled()`. Spread the result into a spec: `{ ...fromYawlAttributes(attrs), taskId, run, concurrency }`.
+ * `threshold` → {@link yawlThreshold} with the remaining instances cancelled (WCP-34/35), no
+ * threshold → `allSettled()`. Spread the result into a spec: `{ ...fromYawlAttributes(attrs), taskId, run, concurrency }`.
  *
- * @throws ConfigError naming every inconsistent attribute (minimum > maximum, threshold > maximum, …)
+ * @throws ConfigError naming every inconsistent attribute (minimum > maximum, a non-integer, …)
  */
 export function fromYawlAttributes(attributes: YawlMIAttributes): YawlMISpecFields {
   parseConfig('YAWL MI attributes', schema, attributes);
@@ -49,7 +58,7 @@ export function fromYawlAttributes(attributes: YawlMIAttributes): YawlMISpecFiel
   return {
     minInstances: minimum,
     ...(maximum === Infinity ? {} : { maxInstances: maximum }),
-    completion: n === undefined || n === Infinity ? allSettled() : threshold(n),
+    completion: n === undefined || n === Infinity ? allSettled() : yawlThreshold(n),
     remaining: 'cancel',
     creationMode,
   };
