@@ -23,7 +23,10 @@ export interface TaskDefinition {
   readonly split?: Routing;
   /** Where tokens go when it completes: condition ids, or task ids (an implicit condition between). */
   readonly flows: readonly FlowDefinition[];
-  /** YAWL remove set: tasks withdrawn/cancelled and conditions emptied when this task completes. */
+  /**
+   * YAWL remove set: tasks withdrawn/cancelled and conditions emptied when this task completes —
+   * before its outputs are produced. The implicit condition between two tasks is `from→to`.
+   */
   readonly cancels?: readonly string[];
   /** A multiple-instance task's attributes. */
   readonly mi?: {
@@ -163,11 +166,6 @@ export function compileWorkflow(definition: WorkflowDefinition): Net {
         preset.get(flow.to)!.push(implicit);
       } else problem(`tasks.${task.id}.flows`, `task ${task.id} flows to unknown element ${flow.to}`);
     }
-    for (const target of task.cancels ?? []) {
-      if (!tasks.has(target) && !conditionIds.has(target)) {
-        problem(`tasks.${task.id}.cancels`, `task ${task.id} cancels unknown element ${target}`);
-      }
-    }
     if (task.mi) {
       try {
         fromYawlAttributes(task.mi);
@@ -183,6 +181,15 @@ export function compileWorkflow(definition: WorkflowDefinition): Net {
         `tasks.${task.id}.flows`,
         `task ${task.id}: an XOR split needs a default flow (one without \`when\`)`,
       );
+    }
+  }
+  // Remove sets may name implicit conditions (`from→to`, YAWL's removesTokensFromFlow): checked
+  // once every flow has made its own.
+  for (const task of definition.tasks) {
+    for (const target of task.cancels ?? []) {
+      if (!tasks.has(target) && !consumers.has(target)) {
+        problem(`tasks.${task.id}.cancels`, `task ${task.id} cancels unknown element ${target}`);
+      }
     }
   }
   if (consumers.get(definition.output)?.length)

@@ -18,6 +18,15 @@ export interface CaseEventBase {
 export type YawlEvent =
   | (CaseEventBase & { readonly type: 'case:created'; readonly data: JsonValue })
   | (CaseEventBase & { readonly type: 'case:completed' | 'case:cancelled' })
+  | (CaseEventBase & {
+      /**
+       * The case can make no progress: tokens remain short of the output, but no task is enabled or
+       * running (an AND-join missing a branch a cancellation removed, say). It stays `running`, so a
+       * command can still repair it (`cancelCase`).
+       */
+      readonly type: 'case:stuck';
+      readonly marking: Readonly<Record<string, number>>;
+    })
   | (CaseEventBase & { readonly type: 'task:enabled' | 'task:started'; readonly taskId: string })
   | (CaseEventBase & { readonly type: 'task:completed'; readonly taskId: string; readonly data: JsonValue })
   | (CaseEventBase & { readonly type: 'task:failed'; readonly taskId: string; readonly error: unknown })

@@ -5,6 +5,7 @@ import type { JsonValue } from '../receipts/canonical-json.js';
 import { assertSafeIdentifier } from '../security/injection.js';
 import { compileWorkflow, type FlowDefinition, type Net, type WorkflowDefinition } from './definition.js';
 import type { CancelReason, TaskState, YawlEngine, YawlEvent } from './engine.js';
+import { orJoinMustWait } from './or-join.js';
 
 /** A command the engine cannot carry out: unknown case or workflow, a task in the wrong state, … */
 export class YawlError extends EngineError {
@@ -17,6 +18,8 @@ interface Case {
   readonly marking: Map<string, number>;
   readonly tasks: Map<string, TaskState>;
   status: 'running' | 'completed' | 'cancelled';
+  /** No task enabled or running while tokens remain short of the output (reported once). */
+  stuck: boolean;
 }
 
 export interface MemoryEngineOptions {
@@ -135,6 +138,7 @@ export class MemoryYawlEngine implements YawlEngine {
       marking: new Map([[net.definition.input, 1]]),
       tasks: new Map(),
       status: 'running',
+      stuck: false,
     };
     this.cases.set(id, state);
     this.emit(state, { type: 'case:created', data });
@@ -163,12 +167,14 @@ export class MemoryYawlEngine implements YawlEngine {
           ? this.routeAll(outputs, data, taskId)
           : [this.route(outputs, data, taskId)];
     state.tasks.delete(taskId);
-    for (const { condition } of chosen) state.marking.set(condition, (state.marking.get(condition) ?? 0) + 1);
     this.emit(state, { type: 'task:completed', taskId, data });
+    // YAWL's exit: the remove set is emptied first, then the outputs are produced — so a task whose
+    // region holds its own output condition still passes its token on.
     for (const target of task.cancels ?? []) {
       if (state.tasks.has(target)) this.drop(state, target, 'cancellation-set');
       else state.marking.delete(target);
     }
+    for (const { condition } of chosen) state.marking.set(condition, (state.marking.get(condition) ?? 0) + 1);
     this.update(state);
   }
 
@@ -250,30 +256,6 @@ export class MemoryYawlEngine implements YawlEngine {
     return chosen;
   }
 
-  /**
-   * Whether a token can still reach one of the OR join's empty incoming conditions: walking the net
-   * backwards from each (not through the join itself), is there a marked condition or a task that
-   * is enabled or running? If not, waiting longer cannot bring more branches, and the join may fire.
-   */
-  private mayStillArrive(state: Case, orJoin: string): boolean {
-    const { net } = state;
-    const seen = new Set<string>([orJoin]);
-    const pending = net.preset.get(orJoin)!.filter((c) => (state.marking.get(c) ?? 0) === 0);
-    while (pending.length > 0) {
-      const condition = pending.pop()!;
-      if (seen.has(condition)) continue;
-      seen.add(condition);
-      if ((state.marking.get(condition) ?? 0) > 0) return true;
-      for (const task of net.producers.get(condition) ?? []) {
-        if (seen.has(task)) continue;
-        seen.add(task);
-        if (state.tasks.has(task)) return true;
-        pending.push(...net.preset.get(task)!);
-      }
-    }
-    return false;
-  }
-
   /** Enables what the marking now enables, withdraws what it no longer does, and ends the case at its output. */
   private update(state: Case): void {
     const { net } = state;
@@ -289,7 +271,8 @@ export class MemoryYawlEngine implements YawlEngine {
       const enabled =
         task.join === 'and'
           ? preset.every(marked)
-          : preset.some(marked) && (task.join !== 'or' || !this.mayStillArrive(state, taskId));
+          : preset.some(marked) &&
+            (task.join !== 'or' || !orJoinMustWait(net, state.marking, state.tasks, taskId));
       const current = state.tasks.get(taskId);
       if (enabled && current === undefined) {
         state.tasks.set(taskId, 'enabled');
@@ -298,6 +281,13 @@ export class MemoryYawlEngine implements YawlEngine {
         this.drop(state, taskId, 'withdrawn');
       }
     }
+    // Tokens left, yet no task enabled or running: the case can make no progress. Say so once.
+    const stuck = state.tasks.size === 0;
+    if (stuck && !state.stuck) {
+      const marking = Object.fromEntries([...state.marking].filter(([, n]) => n > 0));
+      this.emit(state, { type: 'case:stuck', marking });
+    }
+    state.stuck = stuck;
   }
 
   private drop(state: Case, taskId: string, reason: CancelReason): void {
