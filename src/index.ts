@@ -131,6 +131,7 @@ export { createMemoryYawlEngine, YawlError } from './yawl/memory-engine.js';
 export type { MemoryYawlEngine } from './yawl/memory-engine.js';
 export type { MemoryEngineOptions } from './yawl/memory-engine.js';
 export { YawlBridge } from './yawl/bridge.js';
+export { importYawl, safeYawlId, YawlImportError, yawlIdOf } from './yawl/import-yawl.js';
 export type {
   BridgeEvent,
   BridgeEventBase,

@@ -13,8 +13,13 @@ export type Routing = 'and' | 'xor' | 'or';
 /** An outgoing flow; on an XOR split the first whose `when` matches the completion data is taken. */
 export interface FlowDefinition {
   readonly to: string;
-  /** Taken when the completion data has `path` equal to `equals`; a flow without `when` is the default. */
-  readonly when?: { readonly path: string; readonly equals: string | number | boolean | null };
+  /**
+   * Taken when the completion data has `path` equal to `equals`, or always (`constant: true`, YAWL's
+   * `true()`) or never (`false()`); a flow without `when` is the default.
+   */
+  readonly when?:
+    | { readonly path: string; readonly equals: string | number | boolean | null }
+    | { readonly constant: boolean };
 }
 
 export interface TaskDefinition {
@@ -28,6 +33,11 @@ export interface TaskDefinition {
    * before its outputs are produced. The implicit condition between two tasks is `from→to`.
    */
   readonly cancels?: readonly string[];
+  /**
+   * A composite task's subnet: the id of the workflow it decomposes to (kept by `importYawl`; the
+   * memory engine runs the task as an atomic one).
+   */
+  readonly subnet?: string;
   /** A multiple-instance task's attributes. */
   readonly mi?: {
     readonly minimum: number;
@@ -62,14 +72,18 @@ const schema = z.strictObject({
           z.strictObject({
             to: identifier,
             when: z
-              .strictObject({
-                path: z.string().min(1),
-                equals: z.union([z.string(), z.number(), z.boolean(), z.null()]),
-              })
+              .union([
+                z.strictObject({
+                  path: z.string().min(1),
+                  equals: z.union([z.string(), z.number(), z.boolean(), z.null()]),
+                }),
+                z.strictObject({ constant: z.boolean() }),
+              ])
               .optional(),
           }),
         ),
         cancels: z.array(identifier).optional(),
+        subnet: identifier.optional(),
         mi: z
           .strictObject({
             minimum: z.number(),

@@ -230,9 +230,7 @@ export class MemoryYawlEngine implements YawlEngine {
     data: JsonValue,
     taskId: string,
   ): { condition: string; flow: FlowDefinition } {
-    const matches = outputs.find(
-      ({ flow }) => flow.when !== undefined && valueAt(data, flow.when.path) === flow.when.equals,
-    );
+    const matches = outputs.find(({ flow }) => holds(flow, data));
     const chosen = matches ?? outputs.find(({ flow }) => flow.when === undefined);
     if (!chosen)
       throw new YawlError(
@@ -247,9 +245,7 @@ export class MemoryYawlEngine implements YawlEngine {
     data: JsonValue,
     taskId: string,
   ): { condition: string; flow: FlowDefinition }[] {
-    const matching = outputs.filter(
-      ({ flow }) => flow.when !== undefined && valueAt(data, flow.when.path) === flow.when.equals,
-    );
+    const matching = outputs.filter(({ flow }) => holds(flow, data));
     const chosen = matching.length > 0 ? matching : outputs.filter(({ flow }) => flow.when === undefined);
     if (chosen.length === 0)
       throw new YawlError(`Task ${taskId}: no OR branch matches the completion data and there is no default`);
@@ -325,6 +321,13 @@ export class MemoryYawlEngine implements YawlEngine {
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** Whether a flow's condition holds for the completion data (a flow without one is the default). */
+function holds({ when }: FlowDefinition, data: JsonValue): boolean {
+  if (when === undefined) return false;
+  if ('constant' in when) return when.constant;
+  return valueAt(data, when.path) === when.equals;
+}
 
 function valueAt(data: JsonValue, path: string): unknown {
   let value: unknown = data;
