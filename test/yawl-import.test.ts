@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { lastValueFrom, toArray } from 'rxjs';
+import { lastValueFrom, toArray, VirtualTimeScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import {
   ConfigError,
@@ -127,9 +127,15 @@ describe('importYawl: YAWL specifications as the YAWL Editor writes them', () =>
       ],
       [
         wrap(
-          '<task id="t"><flowsInto><nextElementRef id="o"/></flowsInto><timer><trigger>OnEnabled</trigger><duration>PT1H</duration></timer></task>',
+          '<task id="t"><flowsInto><nextElementRef id="o"/></flowsInto><timer><trigger>OnEnabled</trigger><duration>P1M</duration></timer></task>',
         ),
-        /task t of net S: timers/,
+        /task t of net S: a timer of years or months/,
+      ],
+      [
+        wrap(
+          '<task id="t"><flowsInto><nextElementRef id="o"/></flowsInto><timer><trigger>Soon</trigger><duration>PT1H</duration></timer></task>',
+        ),
+        /trigger must be OnEnabled or OnExecuting/,
       ],
       [
         wrap('<task id="t"><flowsInto><nextElementRef id="o"/></flowsInto><join code="xand"/></task>'),
@@ -156,6 +162,34 @@ describe('importYawl: YAWL specifications as the YAWL Editor writes them', () =>
       ),
     ).toThrow(ConfigError);
     expect(() => importYawl(42 as never)).toThrow(YawlImportError);
+  });
+
+  it('timers run on the scheduler (virtual time): OnEnabled and OnExecuting expire, the task completes, the case goes on', () => {
+    const workflows = importYawl(spec('escalation.yawl'));
+    expect(workflows[0]!.tasks.map((t) => t.timer)).toEqual([
+      { trigger: 'enabled', afterMs: 2 * 3_600_000 },
+      { trigger: 'started', afterMs: 30 * 60_000 },
+    ]);
+    const scheduler = new VirtualTimeScheduler(undefined, Infinity);
+    const engine = createMemoryYawlEngine({ workflows, scheduler });
+    const events: string[] = [];
+    engine.events.subscribe((e: YawlEvent) =>
+      events.push(`${e.at / 60_000}m ${e.type}${'taskId' in e ? ` ${e.taskId}` : ''}`),
+    );
+    const caseId = engine.createCase('Escalation');
+    scheduler.schedule(() => engine.enableTask(caseId, 'Review'), 2 * 3_600_000 + 10 * 60_000); // started at 2h10m
+    scheduler.flush();
+    expect(events).toEqual([
+      '0m case:created',
+      '0m task:enabled Approve',
+      '120m task:timed-out Approve',
+      '120m task:completed Approve',
+      '120m task:enabled Review',
+      '130m task:started Review',
+      '160m task:timed-out Review',
+      '160m task:completed Review',
+      '160m case:completed',
+    ]);
   });
 
   it('safe ids map back to the YAWL ids they stand for', () => {

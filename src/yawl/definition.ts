@@ -38,6 +38,16 @@ export interface TaskDefinition {
    * memory engine runs the task as an atomic one).
    */
   readonly subnet?: string;
+  /**
+   * YAWL timer: from when the task is enabled (`enabled`, OnEnabled) or started (`started`,
+   * OnExecuting), after `afterMs` or at the absolute time `at` (scheduler ms), the task times out —
+   * it is completed as it stands (`task:timed-out`, then `task:completed`) and the case goes on.
+   */
+  readonly timer?: {
+    readonly trigger: 'enabled' | 'started';
+    readonly afterMs?: number;
+    readonly at?: number;
+  };
   /** A multiple-instance task's attributes. */
   readonly mi?: {
     readonly minimum: number;
@@ -84,6 +94,16 @@ const schema = z.strictObject({
         ),
         cancels: z.array(identifier).optional(),
         subnet: identifier.optional(),
+        timer: z
+          .strictObject({
+            trigger: z.enum(['enabled', 'started']),
+            afterMs: z.number().finite().nonnegative().optional(),
+            at: z.number().finite().optional(),
+          })
+          .refine((t) => (t.afterMs === undefined) !== (t.at === undefined), {
+            message: 'give afterMs or at, one of them',
+          })
+          .optional(),
         mi: z
           .strictObject({
             minimum: z.number(),

@@ -27,7 +27,11 @@ export type YawlEvent =
       readonly type: 'case:stuck';
       readonly marking: Readonly<Record<string, number>>;
     })
-  | (CaseEventBase & { readonly type: 'task:enabled' | 'task:started'; readonly taskId: string })
+  | (CaseEventBase & {
+      /** `task:timed-out`: its timer expired; it completes as it stands, next. */
+      readonly type: 'task:enabled' | 'task:started' | 'task:timed-out';
+      readonly taskId: string;
+    })
   | (CaseEventBase & { readonly type: 'task:completed'; readonly taskId: string; readonly data: JsonValue })
   | (CaseEventBase & { readonly type: 'task:failed'; readonly taskId: string; readonly error: unknown })
   | (CaseEventBase & {

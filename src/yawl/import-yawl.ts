@@ -92,11 +92,13 @@ const list = (value: unknown): Node[] =>
  * with `isDefaultFlow`, predicate `ordering` and the constant predicates `true()`/`false()`;
  * `removesTokens` and `removesTokensFromFlow` (the implicit condition `from→to`); MI attributes
  * (minimum, maximum — `2147483647` is unbounded — threshold, creation mode); `decomposesTo` a net as
- * the task's `subnet`. Ids are made safe reversibly ({@link safeYawlId}). Net variables and task
- * mappings are read past (the control flow runs without the data).
+ * the task's `subnet`; timers (OnEnabled / OnExecuting, an ISO 8601 duration or an expiry). Ids are
+ * made safe reversibly ({@link safeYawlId}). Net variables and task mappings are read past (the
+ * control flow runs without the data).
  *
  * @throws YawlImportError for XML that is not well formed, no specification or root net, and
- * what it cannot map — a data-dependent (XPath) predicate, a timer — naming the element
+ * what it cannot map — a data-dependent (XPath) predicate, a timer from a net variable — naming the
+ * element
  * @throws ConfigError when a net it built is not a valid workflow (an element off every path, …)
  */
 export function importYawl(xml: string): WorkflowDefinition[] {
@@ -163,7 +165,7 @@ function importTask(task: Node, netId: string, netIds: ReadonlySet<string>): Tas
   };
   const join = routing('join');
   const split = routing('split');
-  if (task.timer !== undefined) throw new YawlImportError(where, 'timers are not supported yet');
+  const timer = task.timer === undefined ? undefined : importTimer(task.timer as Node, where);
   const flows = list(task.flowsInto)
     .map((flow) => importFlow(flow, split, where))
     .sort((a, b) => a.order - b.order)
@@ -191,6 +193,7 @@ function importTask(task: Node, netId: string, netIds: ReadonlySet<string>): Tas
     flows,
     ...(cancels.length > 0 ? { cancels } : {}),
     ...(subnet ? { subnet } : {}),
+    ...(timer ? { timer } : {}),
     ...(mi ? { mi } : {}),
   };
 }
@@ -239,4 +242,56 @@ function importMI(task: Node, where: string): NonNullable<TaskDefinition['mi']> 
     ...(threshold !== undefined && threshold < UNBOUNDED ? { threshold } : {}),
     creationMode: mode,
   };
+}
+
+/** ISO 8601 durations as YAWL writes them (`PT30M`, `P1DT2H`, `P2W`); years and months by the calendar. */
+const DURATION =
+  /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
+
+/**
+ * A task's `<timer>`: its trigger (`OnEnabled`, `OnExecuting`) and a `<duration>` (ISO 8601: weeks,
+ * days, hours, minutes, seconds — years and months vary with the calendar and are refused) or an
+ * `<expiry>` (epoch ms).
+ */
+function importTimer(timer: Node, where: string): NonNullable<TaskDefinition['timer']> {
+  const triggerText = text(timer.trigger)?.trim();
+  const trigger =
+    triggerText === 'OnEnabled' ? 'enabled' : triggerText === 'OnExecuting' ? 'started' : undefined;
+  if (!trigger)
+    throw new YawlImportError(
+      where,
+      `a timer's trigger must be OnEnabled or OnExecuting, not "${String(triggerText).slice(0, 20)}"`,
+    );
+  const expiry = text(timer.expiry)?.trim();
+  if (expiry !== undefined) {
+    const at = Number(expiry);
+    if (!Number.isSafeInteger(at))
+      throw new YawlImportError(where, `a timer's expiry must be epoch ms, not "${expiry.slice(0, 30)}"`);
+    return { trigger, at };
+  }
+  const duration = text(timer.duration)?.trim();
+  if (duration !== undefined) {
+    const match = DURATION.exec(duration);
+    if (!match || duration === 'P' || duration.endsWith('T'))
+      throw new YawlImportError(where, `not an ISO 8601 duration: "${duration.slice(0, 30)}"`);
+    const [, years, months, weeks, days, hours, minutes, seconds] = match;
+    if (years || months)
+      throw new YawlImportError(
+        where,
+        `a timer of years or months (${duration}) depends on the calendar: not supported yet`,
+      );
+    const afterMs =
+      ((Number(weeks ?? 0) * 7 + Number(days ?? 0)) * 86_400 +
+        Number(hours ?? 0) * 3600 +
+        Number(minutes ?? 0) * 60) *
+        1000 +
+      Math.round(Number(seconds ?? 0) * 1000);
+    return { trigger, afterMs };
+  }
+  if (timer.netparam !== undefined)
+    throw new YawlImportError(
+      where,
+      'a timer from a net variable (netparam) needs case data: not supported yet',
+    );
+  throw new YawlImportError(where, 'a timer needs a duration or an expiry');
 }

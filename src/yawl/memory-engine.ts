@@ -1,5 +1,5 @@
-import { asyncScheduler, type Observable, type SchedulerLike } from 'rxjs';
-import { Broadcast } from '../../operators/internal/index.js';
+import { asyncScheduler, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import { Broadcast, longDelays } from '../../operators/internal/index.js';
 import { EngineError } from '../errors.js';
 import type { JsonValue } from '../receipts/canonical-json.js';
 import { assertSafeIdentifier } from '../security/injection.js';
@@ -20,6 +20,8 @@ interface Case {
   status: 'running' | 'completed' | 'cancelled';
   /** No task enabled or running while tokens remain short of the output (reported once). */
   stuck: boolean;
+  /** Armed task timers, by task id. */
+  readonly timers: Map<string, Subscription>;
 }
 
 export interface MemoryEngineOptions {
@@ -139,6 +141,7 @@ export class MemoryYawlEngine implements YawlEngine {
       tasks: new Map(),
       status: 'running',
       stuck: false,
+      timers: new Map(),
     };
     this.cases.set(id, state);
     this.emit(state, { type: 'case:created', data });
@@ -152,6 +155,7 @@ export class MemoryYawlEngine implements YawlEngine {
     if (current === 'enabled') this.consume(state, taskId);
     state.tasks.set(taskId, 'started');
     this.emit(state, { type: 'task:started', taskId });
+    if (state.net.tasks.get(taskId)!.timer?.trigger === 'started') this.arm(state, taskId);
     this.update(state);
   }
 
@@ -167,6 +171,7 @@ export class MemoryYawlEngine implements YawlEngine {
           ? this.routeAll(outputs, data, taskId)
           : [this.route(outputs, data, taskId)];
     state.tasks.delete(taskId);
+    this.disarm(state, taskId);
     this.emit(state, { type: 'task:completed', taskId, data });
     // YAWL's exit: the remove set is emptied first, then the outputs are produced — so a task whose
     // region holds its own output condition still passes its token on.
@@ -196,6 +201,7 @@ export class MemoryYawlEngine implements YawlEngine {
   private cancelAll(caseId: string): void {
     const state = this.running(caseId);
     for (const taskId of [...state.tasks.keys()]) this.drop(state, taskId, 'case-cancelled');
+    for (const taskId of [...state.timers.keys()]) this.disarm(state, taskId);
     state.status = 'cancelled';
     state.marking.clear();
     this.emit(state, { type: 'case:cancelled' });
@@ -257,6 +263,7 @@ export class MemoryYawlEngine implements YawlEngine {
     const { net } = state;
     if ((state.marking.get(net.definition.output) ?? 0) > 0) {
       for (const taskId of [...state.tasks.keys()]) this.drop(state, taskId, 'case-completed');
+      for (const taskId of [...state.timers.keys()]) this.disarm(state, taskId);
       state.status = 'completed';
       this.emit(state, { type: 'case:completed' });
       return;
@@ -273,6 +280,7 @@ export class MemoryYawlEngine implements YawlEngine {
       if (enabled && current === undefined) {
         state.tasks.set(taskId, 'enabled');
         this.emit(state, { type: 'task:enabled', taskId });
+        if (task.timer?.trigger === 'enabled') this.arm(state, taskId);
       } else if (!enabled && current === 'enabled') {
         this.drop(state, taskId, 'withdrawn');
       }
@@ -286,8 +294,36 @@ export class MemoryYawlEngine implements YawlEngine {
     state.stuck = stuck;
   }
 
+  /** Starts a task's timer on the engine's scheduler (virtual time in tests), once. */
+  private arm(state: Case, taskId: string): void {
+    const { timer } = state.net.tasks.get(taskId)!;
+    if (!timer || state.timers.has(taskId)) return;
+    const delay = timer.at !== undefined ? Math.max(0, timer.at - this.scheduler.now()) : timer.afterMs!;
+    const action = longDelays(this.scheduler).schedule(() => {
+      state.timers.delete(taskId);
+      this.command(() => this.expire(state, taskId));
+    }, delay);
+    state.timers.set(taskId, action);
+  }
+
+  private disarm(state: Case, taskId: string): void {
+    state.timers.get(taskId)?.unsubscribe();
+    state.timers.delete(taskId);
+  }
+
+  /** YAWL's timer expiry: the work item completes as it stands (started first, if only enabled). */
+  private expire(state: Case, taskId: string): void {
+    const current = state.tasks.get(taskId);
+    if (state.status !== 'running' || current === undefined) return;
+    if (current === 'enabled') this.consume(state, taskId);
+    state.tasks.set(taskId, 'started');
+    this.emit(state, { type: 'task:timed-out', taskId });
+    this.complete(state.id, taskId, null);
+  }
+
   private drop(state: Case, taskId: string, reason: CancelReason): void {
     state.tasks.delete(taskId);
+    this.disarm(state, taskId);
     this.emit(state, { type: 'task:cancelled', taskId, reason });
   }
 

@@ -35,7 +35,8 @@ export function runOnDaemon(
       engine.events.pipe(
         filter(
           (e) =>
-            (e.type === 'task:cancelled' || e.type === 'task:failed') &&
+            // A timer that expired completed the task: its handler's run is given up.
+            (e.type === 'task:cancelled' || e.type === 'task:failed' || e.type === 'task:timed-out') &&
             e.caseId === caseId &&
             e.taskId === taskId,
         ),
