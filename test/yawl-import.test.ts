@@ -70,7 +70,7 @@ describe('importYawl: YAWL specifications as the YAWL Editor writes them', () =>
     expect(notify).toBeGreaterThan(shipped.events.indexOf('task:completed Cancel order_5'));
   });
 
-  it('a dynamic MI task with a threshold above its maximum completes when all instances complete; a composite task keeps its subnet', async () => {
+  it('a dynamic MI task with a threshold above its maximum completes when all instances complete; a composite task runs its subnet as a sub-case', async () => {
     const workflows = importYawl(spec('quotes-mi.yawl'));
     expect(workflows.map((w) => w.id)).toEqual(['Quotes', 'Approval']);
     const [root] = workflows;
@@ -82,7 +82,10 @@ describe('importYawl: YAWL specifications as the YAWL Editor writes them', () =>
     const engine = createMemoryYawlEngine({ workflows });
     const daemon = createDaemon();
     daemon.start();
-    const bridge = new YawlBridge({ daemon, engine, handlers: { Approve: () => 'approved' } });
+    const subCases: string[] = [];
+    engine.events.subscribe((e: YawlEvent) => e.type === 'case:created' && subCases.push(e.caseId));
+    // Approve is composite: it runs its subnet (Review, then Sign) as the sub-case q1/Approve.
+    const bridge = new YawlBridge({ daemon, engine, handlers: { Review: () => 'ok', Sign: () => 'signed' } });
     engine.createCase('Quotes', null, 'q1');
     const events = await lastValueFrom(
       bridge.executeMITask('q1', 'Ask_suppliers', [10, 20, 5], (ms: number) => sleep(ms, ms)).pipe(toArray()),
@@ -90,10 +93,20 @@ describe('importYawl: YAWL specifications as the YAWL Editor writes them', () =>
     expect(events.at(-1)).toMatchObject({ type: 'decided', status: 'completed', reason: 'all-settled' });
     for (let i = 0; i < 50 && engine.caseStatus('q1') === 'running'; i++) await sleep(5, null);
     expect(engine.caseStatus('q1')).toBe('completed');
+    expect(subCases).toEqual(['q1', 'q1/Approve']);
+    expect(engine.caseStatus('q1/Approve')).toBe('completed');
     await daemon.stop();
-    // The subnet is a workflow of its own, with an explicit condition.
-    const sub = await runThroughBridge([workflows[1]!], {});
-    expect(sub.status).toBe('completed');
+  });
+
+  it("cancelling a composite task's case cancels its sub-case", () => {
+    const engine = createMemoryYawlEngine({ workflows: importYawl(spec('quotes-mi.yawl')) });
+    engine.createCase('Quotes', null, 'q2');
+    engine.enableTask('q2', 'Ask_suppliers');
+    engine.completeTask('q2', 'Ask_suppliers');
+    expect(engine.tasks('q2').get('Approve')).toBe('started'); // fired by itself
+    expect(engine.tasks('q2/Approve').get('Review')).toBe('enabled');
+    engine.cancelCase('q2');
+    expect(engine.caseStatus('q2/Approve')).toBe('cancelled');
   });
 
   it('XOR and OR splits with constant predicates, ordering and default flows route as YAWL does', async () => {

@@ -34,8 +34,9 @@ export interface TaskDefinition {
    */
   readonly cancels?: readonly string[];
   /**
-   * A composite task's subnet: the id of the workflow it decomposes to (kept by `importYawl`; the
-   * memory engine runs the task as an atomic one).
+   * A composite task's subnet: the id of the workflow it decomposes to. The memory engine fires the
+   * task by itself once enabled and runs the subnet as the sub-case `<case>/<task>`; the task
+   * completes when the sub-case does, and cancelling the task cancels the sub-case.
    */
   readonly subnet?: string;
   /**

@@ -92,7 +92,7 @@ const list = (value: unknown): Node[] =>
  * with `isDefaultFlow`, predicate `ordering` and the constant predicates `true()`/`false()`;
  * `removesTokens` and `removesTokensFromFlow` (the implicit condition `from→to`); MI attributes
  * (minimum, maximum — `2147483647` is unbounded — threshold, creation mode); `decomposesTo` a net as
- * the task's `subnet`; timers (OnEnabled / OnExecuting, an ISO 8601 duration or an expiry). Ids are
+ * the task's `subnet` (run as a sub-case); timers (OnEnabled / OnExecuting, an ISO 8601 duration or an expiry). Ids are
  * made safe reversibly ({@link safeYawlId}). Net variables and task mappings are read past (the
  * control flow runs without the data).
  *

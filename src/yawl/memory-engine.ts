@@ -22,6 +22,10 @@ interface Case {
   stuck: boolean;
   /** Armed task timers, by task id. */
   readonly timers: Map<string, Subscription>;
+  /** Running sub-cases of composite tasks, by task id. */
+  readonly children: Map<string, string>;
+  /** For a sub-case: the composite task it runs for. */
+  parent: { readonly caseId: string; readonly taskId: string } | undefined;
 }
 
 export interface MemoryEngineOptions {
@@ -142,6 +146,8 @@ export class MemoryYawlEngine implements YawlEngine {
       status: 'running',
       stuck: false,
       timers: new Map(),
+      children: new Map(),
+      parent: undefined,
     };
     this.cases.set(id, state);
     this.emit(state, { type: 'case:created', data });
@@ -266,6 +272,7 @@ export class MemoryYawlEngine implements YawlEngine {
       for (const taskId of [...state.timers.keys()]) this.disarm(state, taskId);
       state.status = 'completed';
       this.emit(state, { type: 'case:completed' });
+      this.returnToParent(state);
       return;
     }
     for (const [taskId, task] of net.tasks) {
@@ -281,6 +288,8 @@ export class MemoryYawlEngine implements YawlEngine {
         state.tasks.set(taskId, 'enabled');
         this.emit(state, { type: 'task:enabled', taskId });
         if (task.timer?.trigger === 'enabled') this.arm(state, taskId);
+        if (task.subnet !== undefined && this.nets.has(task.subnet))
+          this.startComposite(state, taskId, task.subnet);
       } else if (!enabled && current === 'enabled') {
         this.drop(state, taskId, 'withdrawn');
       }
@@ -321,9 +330,40 @@ export class MemoryYawlEngine implements YawlEngine {
     this.complete(state.id, taskId, null);
   }
 
+  /**
+   * A composite task runs its subnet as a sub-case (`<case>/<task>`), started as soon as the task is
+   * enabled — YAWL fires composite tasks by themselves. The task completes when the sub-case does.
+   */
+  private startComposite(state: Case, taskId: string, subnet: string): void {
+    this.consume(state, taskId);
+    state.tasks.set(taskId, 'started');
+    this.emit(state, { type: 'task:started', taskId });
+    let childId = `${state.id}/${taskId}`;
+    for (let n = 2; this.cases.has(childId); n++) childId = `${state.id}/${taskId}.${n}`; // a loop ran it before
+    state.children.set(taskId, childId);
+    this.create(subnet, null, childId);
+    const child = this.cases.get(childId)!;
+    child.parent = { caseId: state.id, taskId };
+    if (child.status === 'completed') this.returnToParent(child);
+  }
+
+  /** A sub-case that completed completes its composite task in the parent case. */
+  private returnToParent(child: Case): void {
+    const { parent } = child;
+    if (!parent) return;
+    const host = this.cases.get(parent.caseId);
+    if (host?.status !== 'running' || host.children.get(parent.taskId) !== child.id) return;
+    host.children.delete(parent.taskId);
+    if (host.tasks.get(parent.taskId) === 'started') this.complete(host.id, parent.taskId, null);
+  }
+
   private drop(state: Case, taskId: string, reason: CancelReason): void {
     state.tasks.delete(taskId);
     this.disarm(state, taskId);
+    // A composite task cancelled (or withdrawn, or its case ended) takes its sub-case with it.
+    const child = state.children.get(taskId);
+    state.children.delete(taskId);
+    if (child !== undefined && this.cases.get(child)?.status === 'running') this.cancelAll(child);
     this.emit(state, { type: 'task:cancelled', taskId, reason });
   }
 
