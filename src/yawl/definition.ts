@@ -19,7 +19,9 @@ export interface FlowDefinition {
    */
   readonly when?:
     | { readonly path: string; readonly equals: string | number | boolean | null }
-    | { readonly constant: boolean };
+    | { readonly constant: boolean }
+    /** A YAWL predicate: XPath over the case data, `<net><variable>value</variable>…</net>`. */
+    | { readonly xpath: string };
 }
 
 export interface TaskDefinition {
@@ -49,6 +51,14 @@ export interface TaskDefinition {
     readonly afterMs?: number;
     readonly at?: number;
   };
+  /**
+   * YAWL completed mappings: each XQuery runs over the task's output — the completion data as
+   * `<root><key>value</key>…</root>` — and its string value becomes the net variable's.
+   */
+  readonly completed?: {
+    readonly root: string;
+    readonly mappings: readonly { readonly variable: string; readonly query: string }[];
+  };
   /** A multiple-instance task's attributes. */
   readonly mi?: {
     readonly minimum: number;
@@ -60,6 +70,8 @@ export interface TaskDefinition {
 
 export interface WorkflowDefinition {
   readonly id: string;
+  /** Net variables and their initial values: the case data that YAWL predicates read. */
+  readonly variables?: Readonly<Record<string, string>>;
   /** Conditions (places) besides the implicit ones between two tasks; the input and output are here. */
   readonly conditions: readonly { readonly id: string; readonly flows?: readonly string[] }[];
   readonly input: string;
@@ -70,6 +82,7 @@ export interface WorkflowDefinition {
 const identifier = z.string().min(1);
 const schema = z.strictObject({
   id: identifier,
+  variables: z.record(z.string(), z.string()).optional(),
   input: identifier,
   output: identifier,
   conditions: z.array(z.strictObject({ id: identifier, flows: z.array(identifier).optional() })),
@@ -89,12 +102,19 @@ const schema = z.strictObject({
                   equals: z.union([z.string(), z.number(), z.boolean(), z.null()]),
                 }),
                 z.strictObject({ constant: z.boolean() }),
+                z.strictObject({ xpath: z.string().min(1) }),
               ])
               .optional(),
           }),
         ),
         cancels: z.array(identifier).optional(),
         subnet: identifier.optional(),
+        completed: z
+          .strictObject({
+            root: z.string().min(1),
+            mappings: z.array(z.strictObject({ variable: z.string().min(1), query: z.string().min(1) })),
+          })
+          .optional(),
         timer: z
           .strictObject({
             trigger: z.enum(['enabled', 'started']),

@@ -59,6 +59,9 @@ const REPEATED = new Set([
   'flowsInto',
   'removesTokens',
   'removesTokensFromFlow',
+  'localVariable',
+  'inputParam',
+  'mapping',
 ]);
 
 const parser = new XMLParser({
@@ -93,11 +96,11 @@ const list = (value: unknown): Node[] =>
  * `removesTokens` and `removesTokensFromFlow` (the implicit condition `from→to`); MI attributes
  * (minimum, maximum — `2147483647` is unbounded — threshold, creation mode); `decomposesTo` a net as
  * the task's `subnet` (run as a sub-case); timers (OnEnabled / OnExecuting, an ISO 8601 duration or an expiry). Ids are
- * made safe reversibly ({@link safeYawlId}). Net variables and task mappings are read past (the
- * control flow runs without the data).
+ * made safe reversibly ({@link safeYawlId}). Starting mappings and MI splitting and aggregation
+ * queries are read past (a handler gets its input from the caller).
  *
  * @throws YawlImportError for XML that is not well formed, no specification or root net, and
- * what it cannot map — a data-dependent (XPath) predicate, a timer from a net variable — naming the
+ * what it cannot map — a timer from a net variable, a duration in years or months — naming the
  * element
  * @throws ConfigError when a net it built is not a valid workflow (an element off every path, …)
  */
@@ -141,8 +144,16 @@ function importNet(net: Node, netIds: ReadonlySet<string>): WorkflowDefinition {
     id: safeYawlId(String(node.id)),
     flows: list(node.flowsInto).map((flow) => safeYawlId(String((flow.nextElementRef as Node)?.id))),
   });
+  // Net variables (and the root net's input parameters) with their initial values: the case data.
+  const variables = Object.fromEntries(
+    [...list(net.localVariable), ...list(net.inputParam)].map((v) => [
+      String(text(v.name) ?? v.name),
+      text(v.initialValue) ?? '',
+    ]),
+  );
   return {
     id: safeYawlId(netId),
+    ...(Object.keys(variables).length > 0 ? { variables } : {}),
     input: safeYawlId(String(input.id)),
     output: safeYawlId(String(output.id)),
     conditions: [
@@ -186,6 +197,14 @@ function importTask(task: Node, netId: string, netIds: ReadonlySet<string>): Tas
       ? safeYawlId(String(decomposesTo))
       : undefined;
   const mi = String(task.type ?? '').startsWith('MultipleInstance') ? importMI(task, where) : undefined;
+  const mappings = list((task.completedMappings as Node | undefined)?.mapping).map((mapping) => {
+    const query = (mapping.expression as Node | undefined)?.query;
+    const variable = text(mapping.mapsTo);
+    if (typeof query !== 'string' || variable === undefined)
+      throw new YawlImportError(where, 'a completed mapping needs an expression query and a mapsTo');
+    return { variable: variable.trim(), query };
+  });
+  const completed = mappings.length > 0 ? { root: String(decomposesTo ?? id), mappings } : undefined;
   return {
     id: safeYawlId(id),
     join,
@@ -194,6 +213,7 @@ function importTask(task: Node, netId: string, netIds: ReadonlySet<string>): Tas
     ...(cancels.length > 0 ? { cancels } : {}),
     ...(subnet ? { subnet } : {}),
     ...(timer ? { timer } : {}),
+    ...(completed ? { completed } : {}),
     ...(mi ? { mi } : {}),
   };
 }
@@ -215,10 +235,8 @@ function importFlow(flow: Node, split: Routing, where: string): { flow: FlowDefi
   }
   if (expression === 'true()') return { flow: { to, when: { constant: true } }, order };
   if (expression === 'false()') return { flow: { to, when: { constant: false } }, order };
-  throw new YawlImportError(
-    `${where}, flow to ${yawlIdOf(to)}`,
-    `the predicate ${JSON.stringify(expression.slice(0, 80))} reads case data (XPath), which is not supported yet`,
-  );
+  if (expression === '') throw new YawlImportError(`${where}, flow to ${yawlIdOf(to)}`, 'an empty predicate');
+  return { flow: { to, when: { xpath: expression } }, order };
 }
 
 function importMI(task: Node, where: string): NonNullable<TaskDefinition['mi']> {

@@ -5,7 +5,10 @@ import type { JsonValue } from '../receipts/canonical-json.js';
 import { assertSafeIdentifier } from '../security/injection.js';
 import { compileWorkflow, type FlowDefinition, type Net, type WorkflowDefinition } from './definition.js';
 import type { CancelReason, TaskState, YawlEngine, YawlEvent } from './engine.js';
+import { dataDocument, mappedValue, predicateHolds, valuesOf } from './case-data.js';
+import { yawlIdOf } from './import-yawl.js';
 import { orJoinMustWait } from './or-join.js';
+import type { Document } from 'slimdom';
 
 /** A command the engine cannot carry out: unknown case or workflow, a task in the wrong state, … */
 export class YawlError extends EngineError {
@@ -26,6 +29,8 @@ interface Case {
   readonly children: Map<string, string>;
   /** For a sub-case: the composite task it runs for. */
   parent: { readonly caseId: string; readonly taskId: string } | undefined;
+  /** Net variables (YAWL case data), as text. */
+  readonly data: Map<string, string>;
 }
 
 export interface MemoryEngineOptions {
@@ -148,6 +153,8 @@ export class MemoryYawlEngine implements YawlEngine {
       timers: new Map(),
       children: new Map(),
       parent: undefined,
+      // The net's initial values, then what the case was created with (an object's keys).
+      data: new Map([...Object.entries(net.definition.variables ?? {}), ...valuesOf(data)]),
     };
     this.cases.set(id, state);
     this.emit(state, { type: 'case:created', data });
@@ -170,12 +177,17 @@ export class MemoryYawlEngine implements YawlEngine {
     this.taskIn(state, taskId, ['started']);
     const task = state.net.tasks.get(taskId)!;
     const outputs = state.net.postset.get(taskId)!;
+    // YAWL: the completed mappings update the case data, then the split's predicates read it.
+    const updates = this.mapCompletion(state, taskId, data);
+    const condition = (flow: FlowDefinition): boolean =>
+      this.guarded(taskId, () => holds(flow, data, () => this.caseDocument(state, updates)));
     const chosen =
       task.split === 'and'
         ? outputs
         : task.split === 'or'
-          ? this.routeAll(outputs, data, taskId)
-          : [this.route(outputs, data, taskId)];
+          ? this.routeAll(outputs, condition, taskId)
+          : [this.route(outputs, condition, taskId)];
+    for (const [variable, value] of updates) state.data.set(variable, value);
     state.tasks.delete(taskId);
     this.disarm(state, taskId);
     this.emit(state, { type: 'task:completed', taskId, data });
@@ -221,6 +233,11 @@ export class MemoryYawlEngine implements YawlEngine {
     return this.cases.get(caseId)?.status;
   }
 
+  /** A case's data: its net variables, as text. */
+  caseData(caseId: string): Readonly<Record<string, string>> {
+    return Object.fromEntries(this.cases.get(caseId)?.data ?? []);
+  }
+
   caseWorkflow(caseId: string): string | undefined {
     return this.cases.get(caseId)?.net.definition.id;
   }
@@ -239,10 +256,10 @@ export class MemoryYawlEngine implements YawlEngine {
   /** An XOR split's branch: the first flow whose `when` holds for `data`, else the default flow. */
   private route(
     outputs: readonly { condition: string; flow: FlowDefinition }[],
-    data: JsonValue,
+    condition: (flow: FlowDefinition) => boolean,
     taskId: string,
   ): { condition: string; flow: FlowDefinition } {
-    const matches = outputs.find(({ flow }) => holds(flow, data));
+    const matches = outputs.find(({ flow }) => condition(flow));
     const chosen = matches ?? outputs.find(({ flow }) => flow.when === undefined);
     if (!chosen)
       throw new YawlError(
@@ -254,10 +271,10 @@ export class MemoryYawlEngine implements YawlEngine {
   /** An OR split's branches: every flow whose `when` holds for `data`, else the flows without `when`. */
   private routeAll(
     outputs: readonly { condition: string; flow: FlowDefinition }[],
-    data: JsonValue,
+    condition: (flow: FlowDefinition) => boolean,
     taskId: string,
   ): { condition: string; flow: FlowDefinition }[] {
-    const matching = outputs.filter(({ flow }) => holds(flow, data));
+    const matching = outputs.filter(({ flow }) => condition(flow));
     const chosen = matching.length > 0 ? matching : outputs.filter(({ flow }) => flow.when === undefined);
     if (chosen.length === 0)
       throw new YawlError(`Task ${taskId}: no OR branch matches the completion data and there is no default`);
@@ -301,6 +318,35 @@ export class MemoryYawlEngine implements YawlEngine {
       this.emit(state, { type: 'case:stuck', marking });
     }
     state.stuck = stuck;
+  }
+
+  /** The net variables a task's completion sets: its completed mappings over its output. */
+  private mapCompletion(state: Case, taskId: string, data: JsonValue): Map<string, string> {
+    const { completed } = state.net.tasks.get(taskId)!;
+    const updates = new Map<string, string>();
+    if (!completed || completed.mappings.length === 0) return updates;
+    const output = dataDocument(completed.root, valuesOf(data));
+    for (const { variable, query } of completed.mappings) {
+      updates.set(
+        variable,
+        this.guarded(taskId, () => mappedValue(query, output)),
+      );
+    }
+    return updates;
+  }
+
+  /** The case data as a document (with pending updates), for predicates. */
+  private caseDocument(state: Case, updates: ReadonlyMap<string, string>) {
+    return dataDocument(yawlIdOf(state.net.definition.id), new Map([...state.data, ...updates]));
+  }
+
+  /** An XPath or XQuery error is a bad completion of this task, not a crash of the engine. */
+  private guarded<T>(taskId: string, evaluate: () => T): T {
+    try {
+      return evaluate();
+    } catch (error) {
+      throw new YawlError(`Task ${taskId}: ${(error as Error).message.split('\n')[0]!.slice(0, 200)}`);
+    }
   }
 
   /** Starts a task's timer on the engine's scheduler (virtual time in tests), once. */
@@ -399,9 +445,10 @@ export class MemoryYawlEngine implements YawlEngine {
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /** Whether a flow's condition holds for the completion data (a flow without one is the default). */
-function holds({ when }: FlowDefinition, data: JsonValue): boolean {
+function holds({ when }: FlowDefinition, data: JsonValue, caseDocument: () => Document): boolean {
   if (when === undefined) return false;
   if ('constant' in when) return when.constant;
+  if ('xpath' in when) return predicateHolds(when.xpath, caseDocument());
   return valueAt(data, when.path) === when.equals;
 }
 
