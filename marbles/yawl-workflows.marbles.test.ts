@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { filter, timer } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import {
@@ -5,9 +6,11 @@ import {
   createMemoryYawlEngine,
   type JsonValue,
   type WorkflowDefinition,
+  importYawl,
   YawlBridge,
   type YawlEngine,
   type YawlEvent,
+  yawlIdOf,
 } from 'rxdaemon';
 import { marbleScheduler } from './helpers.js';
 
@@ -34,7 +37,61 @@ const orderFulfilment: WorkflowDefinition = {
   ],
 };
 
+/**
+ * YAWL's cancellation pattern with an OR-join behind it, imported from the Editor's XML
+ * (test/fixtures/yawl/order-check.yawl): "Cancel order" empties the credit check's region, so the
+ * AND-join "Ship" can never fire and the OR-join "Notify" fires on the cancel branch alone.
+ */
+const orderCheck = importYawl(
+  readFileSync(new URL('../test/fixtures/yawl/order-check.yawl', import.meta.url), 'utf8'),
+);
+
 describe('workflows on the bridge, in virtual time', () => {
+  it('an OR-join after a cancellation region: it fires when the region is cancelled, the AND-join before it never can', () => {
+    const scheduler = marbleScheduler();
+    let log: string[] = [];
+    scheduler.run(({ cold, expectSubscriptions }) => {
+      const credit = cold('-----c|');
+      const engine = createMemoryYawlEngine({ workflows: orderCheck });
+      const daemon = createDaemon({ maxConcurrent: 8 });
+      daemon.start();
+      new YawlBridge({
+        daemon,
+        engine,
+        handlers: {
+          'Receive+0020order_2': () => cold('-r|'),
+          'Check+0020stock_3': () => cold('-s|'),
+          'Check+0020credit_4': () => credit,
+          'Cancel+0020order_5': () => cold('---x|'),
+          Ship_6: () => cold('-p|'),
+          Notify_7: () => cold('-n|'),
+        },
+      });
+      log = record(engine, () => scheduler.now()); // ids read back with yawlIdOf below
+      engine.createCase('OrderCheck', null, 'o1');
+      expectSubscriptions(credit.subscriptions).toBe('--^---!'); // cancelled by "Cancel order" at 6
+    });
+    expect(log.map(yawlIdOf)).toEqual([
+      '0 case:created',
+      '0 task:enabled Receive order_2',
+      '0 task:started Receive order_2',
+      '2 task:completed Receive order_2',
+      '2 task:enabled Check stock_3',
+      '2 task:enabled Check credit_4',
+      '2 task:enabled Cancel order_5',
+      '2 task:started Check stock_3',
+      '2 task:started Check credit_4',
+      '2 task:started Cancel order_5',
+      '4 task:completed Check stock_3',
+      '6 task:completed Cancel order_5',
+      '6 task:cancelled Check credit_4 (cancellation-set)',
+      '6 task:enabled Notify_7', // Ship can never fire: its credit input is gone for good
+      '6 task:started Notify_7',
+      '8 task:completed Notify_7',
+      '8 case:completed',
+    ]);
+  });
+
   it('order fulfilment: an MI "request quotes" task completes at 3 of 5 and cancels the other two at that frame', () => {
     const scheduler = marbleScheduler();
     let log: string[] = [];
