@@ -120,9 +120,10 @@ describe('importYawl: YAWL specifications as the YAWL Editor writes them', () =>
     expect(ran).not.toContain('right');
   });
 
-  it('data-driven XOR and OR splits: XPath predicates over the case data that XQuery completed mappings fill, on every path', async () => {
+  it('data-driven XOR and OR splits: XPath predicates over the case data that XQuery completed mappings fill, on every path; starting mappings give a handler its input', async () => {
     const workflows = importYawl(spec('claims.yawl'));
     expect(workflows[0]!.variables).toEqual({ amount: '0', approved: 'false' });
+    const reviewed: Readonly<Record<string, string>>[] = [];
     const claim = async (amount: number, approved: boolean) => {
       const engine = createMemoryYawlEngine({ workflows });
       const daemon = createDaemon();
@@ -132,7 +133,10 @@ describe('importYawl: YAWL specifications as the YAWL Editor writes them', () =>
         engine,
         handlers: {
           Assess_claim: () => ({ amount }),
-          Review_claim: () => ({ approved }),
+          Review_claim: ({ input }) => {
+            reviewed.push(input);
+            return { approved };
+          },
           Pay_claim: () => 'paid',
           Reject_claim: () => 'rejected',
         },
@@ -155,6 +159,7 @@ describe('importYawl: YAWL specifications as the YAWL Editor writes them', () =>
     });
     expect((await claim(5000, true)).ran).toEqual(['Assess_claim', 'Review_claim', 'Pay_claim']);
     expect((await claim(5000, false)).ran).toEqual(['Assess_claim', 'Review_claim', 'Reject_claim']);
+    expect(reviewed).toEqual([{ amount: '5000' }, { amount: '5000' }]); // the starting mapping's input
   });
 
   it('what it cannot take is a typed error naming the element, and nothing is half-loaded', () => {

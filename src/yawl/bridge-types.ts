@@ -15,6 +15,8 @@ export interface TaskHandlerContext {
   readonly worker: string | undefined;
   /** Aborted when the run is cancelled: the task withdrawn, cancelled, timed out, or the daemon stopped. */
   readonly signal: AbortSignal;
+  /** The task's input: its starting mappings evaluated over the case data (empty without them). */
+  readonly input: Readonly<Record<string, string>>;
 }
 
 /** Runs one task; its last value becomes the task's completion data. */

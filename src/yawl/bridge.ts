@@ -81,7 +81,8 @@ export class YawlBridge {
       overlap: 'allow',
       run: ({ payload, signal }) => {
         const { caseId, taskId, attempt, worker } = payload!;
-        const context: TaskHandlerContext = { caseId, taskId, attempt, worker, signal };
+        const input = engine.taskInput?.(caseId, taskId) ?? {};
+        const context: TaskHandlerContext = { caseId, taskId, attempt, worker, signal, input };
         return ownHandler(handlers, taskId)!(context);
       },
     });

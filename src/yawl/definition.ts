@@ -52,6 +52,11 @@ export interface TaskDefinition {
     readonly at?: number;
   };
   /**
+   * YAWL starting mappings: each XQuery runs over the case data, and its string value is the task's
+   * input variable of that name (`TaskHandlerContext.input`).
+   */
+  readonly starting?: readonly { readonly variable: string; readonly query: string }[];
+  /**
    * YAWL completed mappings: each XQuery runs over the task's output — the completion data as
    * `<root><key>value</key>…</root>` — and its string value becomes the net variable's.
    */
@@ -109,6 +114,9 @@ const schema = z.strictObject({
         ),
         cancels: z.array(identifier).optional(),
         subnet: identifier.optional(),
+        starting: z
+          .array(z.strictObject({ variable: z.string().min(1), query: z.string().min(1) }))
+          .optional(),
         completed: z
           .strictObject({
             root: z.string().min(1),

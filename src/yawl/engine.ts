@@ -67,4 +67,6 @@ export interface YawlEngine {
   caseStatus(caseId: string): 'running' | 'completed' | 'cancelled' | undefined;
   /** The workflow a case runs. */
   caseWorkflow(caseId: string): string | undefined;
+  /** A task's input as its starting mappings make it from the case data (optional for an engine). */
+  taskInput?(caseId: string, taskId: string): Readonly<Record<string, string>>;
 }

@@ -96,8 +96,8 @@ const list = (value: unknown): Node[] =>
  * `removesTokens` and `removesTokensFromFlow` (the implicit condition `from→to`); MI attributes
  * (minimum, maximum — `2147483647` is unbounded — threshold, creation mode); `decomposesTo` a net as
  * the task's `subnet` (run as a sub-case); timers (OnEnabled / OnExecuting, an ISO 8601 duration or an expiry). Ids are
- * made safe reversibly ({@link safeYawlId}). Starting mappings and MI splitting and aggregation
- * queries are read past (a handler gets its input from the caller).
+ * made safe reversibly ({@link safeYawlId}). MI splitting and aggregation queries are read past
+ * (an MI handler gets its inputs from the caller).
  *
  * @throws YawlImportError for XML that is not well formed, no specification or root net, and
  * what it cannot map — a timer from a net variable, a duration in years or months — naming the
@@ -197,13 +197,16 @@ function importTask(task: Node, netId: string, netIds: ReadonlySet<string>): Tas
       ? safeYawlId(String(decomposesTo))
       : undefined;
   const mi = String(task.type ?? '').startsWith('MultipleInstance') ? importMI(task, where) : undefined;
-  const mappings = list((task.completedMappings as Node | undefined)?.mapping).map((mapping) => {
-    const query = (mapping.expression as Node | undefined)?.query;
-    const variable = text(mapping.mapsTo);
-    if (typeof query !== 'string' || variable === undefined)
-      throw new YawlImportError(where, 'a completed mapping needs an expression query and a mapsTo');
-    return { variable: variable.trim(), query };
-  });
+  const mappingsOf = (element: 'startingMappings' | 'completedMappings') =>
+    list((task[element] as Node | undefined)?.mapping).map((mapping) => {
+      const query = (mapping.expression as Node | undefined)?.query;
+      const variable = text(mapping.mapsTo);
+      if (typeof query !== 'string' || variable === undefined)
+        throw new YawlImportError(where, `a mapping in ${element} needs an expression query and a mapsTo`);
+      return { variable: variable.trim(), query };
+    });
+  const starting = mappingsOf('startingMappings');
+  const mappings = mappingsOf('completedMappings');
   const completed = mappings.length > 0 ? { root: String(decomposesTo ?? id), mappings } : undefined;
   return {
     id: safeYawlId(id),
@@ -213,6 +216,7 @@ function importTask(task: Node, netId: string, netIds: ReadonlySet<string>): Tas
     ...(cancels.length > 0 ? { cancels } : {}),
     ...(subnet ? { subnet } : {}),
     ...(timer ? { timer } : {}),
+    ...(starting.length > 0 ? { starting } : {}),
     ...(completed ? { completed } : {}),
     ...(mi ? { mi } : {}),
   };

@@ -233,6 +233,24 @@ export class MemoryYawlEngine implements YawlEngine {
     return this.cases.get(caseId)?.status;
   }
 
+  /**
+   * A task's input: its starting mappings (XQuery) over the case data now.
+   * @throws YawlError for an unknown case, or a mapping that cannot be evaluated
+   */
+  taskInput(caseId: string, taskId: string): Readonly<Record<string, string>> {
+    const state = this.cases.get(caseId);
+    if (!state) throw new YawlError(`No case ${caseId}`);
+    const mappings = state.net.tasks.get(taskId)?.starting ?? [];
+    if (mappings.length === 0) return {};
+    const document = this.caseDocument(state, new Map());
+    return Object.fromEntries(
+      mappings.map(({ variable, query }) => [
+        variable,
+        this.guarded(taskId, () => mappedValue(query, document)),
+      ]),
+    );
+  }
+
   /** A case's data: its net variables, as text. */
   caseData(caseId: string): Readonly<Record<string, string>> {
     return Object.fromEntries(this.cases.get(caseId)?.data ?? []);
