@@ -71,6 +71,27 @@ function definitionOf(b: Block): WorkflowDefinition {
   };
 }
 
+/**
+ * Plays a case: a random enabled task at a time, completed with random routing data (XOR: `route`;
+ * OR splits: branch 0 always, 1 and 2 at random — often several at once), until it ends or no task
+ * is enabled.
+ */
+function playRandomly(
+  engine: ReturnType<typeof createMemoryYawlEngine>,
+  caseId: string,
+  choices: fc.Stream<number>,
+): 'completed' | 'no task enabled' | 'still running' {
+  for (let steps = 0; engine.caseStatus(caseId) === 'running' && steps < 1000; steps++) {
+    const enabled = [...engine.tasks(caseId)].filter(([, state]) => state === 'enabled').map(([id]) => id);
+    if (enabled.length === 0) return 'no task enabled';
+    const pick = enabled[choices.next().value % enabled.length]!;
+    engine.enableTask(caseId, pick);
+    const bits = choices.next().value;
+    engine.completeTask(caseId, pick, { route: bits % 3, b0: true, b1: (bits & 4) > 0, b2: (bits & 8) > 0 });
+  }
+  return engine.caseStatus(caseId) === 'completed' ? 'completed' : 'still running';
+}
+
 describe('memory YAWL engine properties', () => {
   it('a case of a random AND/XOR/OR net without failures reaches the output and leaves no task behind', () => {
     fc.assert(
@@ -79,22 +100,7 @@ describe('memory YAWL engine properties', () => {
         const events: YawlEvent[] = [];
         engine.events.subscribe((e) => events.push(e));
         const caseId = engine.createCase('random');
-        for (let steps = 0; engine.caseStatus(caseId) === 'running' && steps < 1000; steps++) {
-          const enabled = [...engine.tasks(caseId)]
-            .filter(([, state]) => state === 'enabled')
-            .map(([id]) => id);
-          expect(enabled.length).toBeGreaterThan(0); // never stuck
-          const pick = enabled[choices.next().value % enabled.length]!;
-          engine.enableTask(caseId, pick);
-          const bits = choices.next().value;
-          // OR splits: branch 0 always, branches 1 and 2 at random — often several at once.
-          engine.completeTask(caseId, pick, {
-            route: bits % 3,
-            b0: true,
-            b1: (bits & 4) > 0,
-            b2: (bits & 8) > 0,
-          });
-        }
+        expect(playRandomly(engine, caseId, choices)).toBe('completed'); // never stuck
         expect(engine.caseStatus(caseId)).toBe('completed');
         expect(engine.tasks(caseId).size).toBe(0);
         expect(events.at(-1)).toMatchObject({ type: 'case:completed' });
@@ -127,25 +133,9 @@ describe('memory YAWL engine properties', () => {
         let stuck = 0;
         engine.events.subscribe((e) => e.type === 'case:stuck' && stuck++);
         const caseId = engine.createCase('random');
-        for (let steps = 0; engine.caseStatus(caseId) === 'running' && steps < 1000; steps++) {
-          const enabled = [...engine.tasks(caseId)]
-            .filter(([, state]) => state === 'enabled')
-            .map(([id]) => id);
-          if (enabled.length === 0) {
-            expect(stuck).toBe(1); // it said so, once
-            return;
-          }
-          const pick = enabled[choices.next().value % enabled.length]!;
-          engine.enableTask(caseId, pick);
-          const bits = choices.next().value;
-          engine.completeTask(caseId, pick, {
-            route: bits % 3,
-            b0: true,
-            b1: (bits & 4) > 0,
-            b2: (bits & 8) > 0,
-          });
-        }
-        expect(engine.caseStatus(caseId)).toBe('completed');
+        if (playRandomly(engine, caseId, choices) === 'no task enabled')
+          expect(stuck).toBe(1); // said so, once
+        else expect(engine.caseStatus(caseId)).toBe('completed');
       }),
       { numRuns: 300 },
     );
