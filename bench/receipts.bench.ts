@@ -1,5 +1,5 @@
 /** Receipts (issue 5): receipts per second for 1 KiB records with a root every 1,000. */
-import { createReceiptLog } from 'rxdaemon';
+import { createReceiptLog, hashingReady } from 'rxdaemon';
 import { fmtOps, table } from './harness.js';
 
 const BODY = 'x'.repeat(1024 - 40); // with seq and kind, ≈ 1 KiB of canonical JSON
@@ -10,6 +10,9 @@ function record(i: number): { seq: number; kind: string; body: string } {
 }
 
 export async function benchReceipts(n = 200_000): Promise<void> {
+  // The loop is synchronous: without this it would run before the WASM hasher exists, on the
+  // pure-JS one that covers only the package's first turn.
+  await hashingReady();
   const rows: string[][] = [];
   for (const rootEvery of [1000, 100]) {
     const runs: number[] = [];

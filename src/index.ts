@@ -97,6 +97,7 @@ export type {
   TimeTriggerConfig,
   TriggerTransport,
 } from './operations/types.js';
+export { hashingReady } from './receipts/blake3.js';
 export { canonicalJson, NotSerializableError } from './receipts/canonical-json.js';
 export type { JsonValue } from './receipts/canonical-json.js';
 export { signCheckpoint, verifyCheckpoint, verifyConsistency } from './receipts/checkpoint.js';
