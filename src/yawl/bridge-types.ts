@@ -30,6 +30,14 @@ export interface YawlBridgeOptions {
   readonly engine: YawlEngine;
   /** Handlers by task id: an enabled task with a handler is started and run on the daemon's pool. */
   readonly handlers?: Readonly<Record<string, TaskHandler>>;
+  /**
+   * Instance handlers of MI tasks, by task id: an enabled MI task with one runs by itself — one
+   * instance per element of its splitting query over the case data (the element as JSON), the
+   * task's threshold and creation mode, the completed values aggregated back into the case data.
+   */
+  readonly miHandlers?: Readonly<Record<string, InstanceHandler<JsonValue, JsonValue>>>;
+  /** How many instances of one MI task from `miHandlers` run at once (default 10). */
+  readonly miConcurrency?: number;
   /** Tasks with a handler that are not started when enabled: the caller runs them (`distributeAndSplitTasks`). */
   readonly manual?: readonly string[];
   /** Automatic retries on `task:failed` (attempts in all, backoff); none without it. */

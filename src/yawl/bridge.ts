@@ -14,8 +14,10 @@ import { type BridgeContext, ownHandler } from './bridge-context.js';
 import type { BridgeEvent, InstanceHandler, TaskHandlerContext, YawlBridgeOptions } from './bridge-types.js';
 import { deferredChoice } from './deferred-choice.js';
 import { distribute, type DistributedResult } from './distribution.js';
+import { yawlAttributes } from './definition.js';
 import type { YawlEvent } from './engine.js';
 import { YawlError } from './memory-engine.js';
+import { runMIFromCaseData } from './mi-from-case-data.js';
 import { miTask } from './mi-task.js';
 import { scheduleRetry } from './task-retry.js';
 import { runTask, type TaskPayload } from './task-runner.js';
@@ -30,6 +32,8 @@ const optionsSchema = z.strictObject({
     message: 'must be a YawlEngine',
   }),
   handlers: z.record(z.string(), functionSchema).optional(),
+  miHandlers: z.record(z.string(), functionSchema).optional(),
+  miConcurrency: z.number().int().min(1).optional(),
   manual: z.array(z.string()).optional(),
   retry: retryPolicySchema.optional(),
   scheduler: schedulerSchema.optional(),
@@ -61,8 +65,8 @@ export class YawlBridge {
   /** @throws ConfigError naming every bad option (a handler that is not a function, an unknown key, …) */
   constructor(private readonly options: YawlBridgeOptions) {
     parseConfig('YawlBridge options', optionsSchema, options);
-    const { daemon, engine, handlers = {} } = options;
-    for (const taskId of Object.keys(handlers)) assertSafeIdentifier(taskId);
+    const { daemon, engine, handlers = {}, miHandlers = {} } = options;
+    for (const taskId of [...Object.keys(handlers), ...Object.keys(miHandlers)]) assertSafeIdentifier(taskId);
     this.manual = new Set(options.manual ?? []);
     const scheduler: SchedulerLike = options.scheduler ?? asyncScheduler;
     this.events = this.subject.asObservable();
@@ -189,7 +193,7 @@ export class YawlBridge {
     const mi = this.context.engine.workflow(workflowId)?.tasks.find((t) => t.id === taskId)?.mi;
     if (!mi) throw new YawlError(`Task ${taskId} of ${workflowId} is not a multiple-instance task`);
     return miTask(this.context, caseId, taskId, inputs, run, {
-      ...fromYawlAttributes(mi),
+      ...fromYawlAttributes(yawlAttributes(mi)),
       concurrency: options.concurrency ?? 10,
     });
   }
@@ -207,6 +211,19 @@ export class YawlBridge {
     return registry?.snapshot() ?? [];
   }
 
+  /**
+   * Adds an instance to a running dynamic MI task that the bridge runs from the case data
+   * (`miHandlers`; YAWL's `t_add`, WCP-15) — from one of its instance handlers, or from outside.
+   * @throws YawlError when no such task runs, it is static, it is decided, or it is at its maximum
+   */
+  addMIInstance(caseId: string, taskId: string, input: JsonValue): void {
+    this.check(caseId, taskId);
+    const mi = this.slots.get(caseId, taskId)?.mi;
+    if (!mi?.add)
+      throw new YawlError(`No dynamic multiple-instance task ${taskId} takes instances in case ${caseId}`);
+    mi.add(input);
+  }
+
   /** Cancels a running MI task: every instance torn down, the task cancelled in the engine (WCP-26). */
   cancelMITask(caseId: string, taskId: string): void {
     const mi = this.slots.get(caseId, taskId)?.mi;
@@ -222,7 +239,15 @@ export class YawlBridge {
     }
     const { caseId, taskId } = event;
     switch (event.type) {
-      case 'task:enabled':
+      case 'task:enabled': {
+        const miHandler = this.miHandlerOf(taskId);
+        if (miHandler && this.slots.get(caseId, taskId)?.run === undefined && this.isMI(caseId, taskId)) {
+          runMIFromCaseData(this.context, caseId, taskId, miHandler, {
+            concurrency: this.options.miConcurrency ?? 10,
+            retry: this.options.retry,
+          });
+          return;
+        }
         if (
           this.autoRuns(taskId) &&
           this.slots.get(caseId, taskId)?.run === undefined &&
@@ -231,6 +256,7 @@ export class YawlBridge {
           runTask(this.context, caseId, taskId);
         }
         return;
+      }
       case 'task:failed':
         return scheduleRetry(
           this.context,
@@ -241,11 +267,27 @@ export class YawlBridge {
           event.error,
         );
       case 'task:cancelled':
+        // An MI task the bridge runs, cancelled in the engine (a remove set, a withdrawal): its
+        // instances are torn down too.
+        if (this.slots.get(caseId, taskId)?.mi) this.slots.get(caseId, taskId)!.run?.unsubscribe();
+        return this.slots.settle(caseId, taskId);
       case 'task:completed':
         return this.slots.settle(caseId, taskId);
       default:
         return;
     }
+  }
+
+  private miHandlerOf(taskId: string): InstanceHandler<JsonValue, JsonValue> | undefined {
+    const handlers = this.options.miHandlers ?? {};
+    return Object.hasOwn(handlers, taskId) && !this.manual.has(taskId) ? handlers[taskId] : undefined;
+  }
+
+  private isMI(caseId: string, taskId: string): boolean {
+    const { engine } = this.context;
+    return (
+      engine.workflow(engine.caseWorkflow(caseId)!)?.tasks.find((t) => t.id === taskId)?.mi !== undefined
+    );
   }
 
   /** Enabled tasks with a handler start by themselves, unless the caller runs them (`manual`). */

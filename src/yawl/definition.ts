@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { fromYawlAttributes } from '../instances/yawl-attributes.js';
+import { fromYawlAttributes, type YawlMIAttributes } from '../instances/yawl-attributes.js';
 import { assertSafeIdentifier } from '../security/injection.js';
 
 /**
@@ -64,12 +64,29 @@ export interface TaskDefinition {
     readonly root: string;
     readonly mappings: readonly { readonly variable: string; readonly query: string }[];
   };
-  /** A multiple-instance task's attributes. */
+  /** A multiple-instance task's attributes, and where its instances' data come from and go. */
   readonly mi?: {
     readonly minimum: number;
     readonly maximum: number;
     readonly threshold?: number;
     readonly creationMode?: 'static' | 'dynamic';
+    /**
+     * YAWL's `miDataInput`: `query` (XQuery over the case data) gives the element to split,
+     * `splitting` (over a document of that element) one element per instance — the instance's
+     * input, as JSON (`elementToJson`), the task's `variable` in YAWL.
+     */
+    readonly input?: { readonly query: string; readonly splitting: string; readonly variable: string };
+    /**
+     * YAWL's `miDataOutput`: each completed instance's value, as the document
+     * `<root>…</root>`, gives one element through `query`; those elements, grouped under `<root>`,
+     * go through `joining`, whose element becomes the net variable `variable`.
+     */
+    readonly output?: {
+      readonly root: string;
+      readonly query: string;
+      readonly joining: string;
+      readonly variable: string;
+    };
   };
 }
 
@@ -85,6 +102,7 @@ export interface WorkflowDefinition {
 }
 
 const identifier = z.string().min(1);
+const query = z.string().min(1);
 const schema = z.strictObject({
   id: identifier,
   variables: z.record(z.string(), z.string()).optional(),
@@ -139,6 +157,8 @@ const schema = z.strictObject({
             maximum: z.number(),
             threshold: z.number().optional(),
             creationMode: z.enum(['static', 'dynamic']).optional(),
+            input: z.strictObject({ query: query, splitting: query, variable: query }).optional(),
+            output: z.strictObject({ root: query, query: query, joining: query, variable: query }).optional(),
           })
           .optional(),
       }),
@@ -231,7 +251,7 @@ export function compileWorkflow(definition: WorkflowDefinition): Net {
     }
     if (task.mi) {
       try {
-        fromYawlAttributes(task.mi);
+        fromYawlAttributes(yawlAttributes(task.mi));
       } catch (error) {
         problem(`tasks.${task.id}.mi`, `task ${task.id}: ${(error as Error).message}`);
       }
@@ -305,4 +325,10 @@ function checkPaths(
     else if (!backward.has(task.id))
       problem(`tasks.${task.id}`, `task ${task.id} has no path to ${definition.output}`);
   }
+}
+
+/** The YAWL attributes of an MI task's definition (without its data queries). */
+export function yawlAttributes(mi: NonNullable<TaskDefinition['mi']>): YawlMIAttributes {
+  const { input: _input, output: _output, ...attributes } = mi;
+  return attributes;
 }

@@ -69,4 +69,9 @@ export interface YawlEngine {
   caseWorkflow(caseId: string): string | undefined;
   /** A task's input as its starting mappings make it from the case data (optional for an engine). */
   taskInput?(caseId: string, taskId: string): Readonly<Record<string, string>>;
+  /**
+   * An MI task's instance inputs from the case data (its splitting query), or `undefined` when the
+   * task has none (optional for an engine).
+   */
+  miInputs?(caseId: string, taskId: string): JsonValue[] | undefined;
 }

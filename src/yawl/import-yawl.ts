@@ -94,10 +94,10 @@ const list = (value: unknown): Node[] =>
  * Mapped: input, output and explicit conditions; tasks with their join and split codes; `flowsInto`
  * with `isDefaultFlow`, predicate `ordering` and the constant predicates `true()`/`false()`;
  * `removesTokens` and `removesTokensFromFlow` (the implicit condition `from→to`); MI attributes
- * (minimum, maximum — `2147483647` is unbounded — threshold, creation mode); `decomposesTo` a net as
+ * (minimum, maximum — `2147483647` is unbounded — threshold, creation mode) with `miDataInput`
+ * (splitting) and `miDataOutput` (aggregation); `decomposesTo` a net as
  * the task's `subnet` (run as a sub-case); timers (OnEnabled / OnExecuting, an ISO 8601 duration or an expiry). Ids are
- * made safe reversibly ({@link safeYawlId}). MI splitting and aggregation queries are read past
- * (an MI handler gets its inputs from the caller).
+ * made safe reversibly ({@link safeYawlId}).
  *
  * @throws YawlImportError for XML that is not well formed, no specification or root net, and
  * what it cannot map — a timer from a net variable, a duration in years or months — naming the
@@ -196,7 +196,9 @@ function importTask(task: Node, netId: string, netIds: ReadonlySet<string>): Tas
     decomposesTo !== undefined && netIds.has(String(decomposesTo))
       ? safeYawlId(String(decomposesTo))
       : undefined;
-  const mi = String(task.type ?? '').startsWith('MultipleInstance') ? importMI(task, where) : undefined;
+  const mi = String(task.type ?? '').startsWith('MultipleInstance')
+    ? importMI(task, String(decomposesTo ?? id), where)
+    : undefined;
   const mappingsOf = (element: 'startingMappings' | 'completedMappings') =>
     list((task[element] as Node | undefined)?.mapping).map((mapping) => {
       const query = (mapping.expression as Node | undefined)?.query;
@@ -205,8 +207,9 @@ function importTask(task: Node, netId: string, netIds: ReadonlySet<string>): Tas
         throw new YawlImportError(where, `a mapping in ${element} needs an expression query and a mapsTo`);
       return { variable: variable.trim(), query };
     });
-  const starting = mappingsOf('startingMappings');
-  const mappings = mappingsOf('completedMappings');
+  // An MI task's own input and output mappings are its split and aggregation (`mi.input`/`output`).
+  const starting = mappingsOf('startingMappings').filter((m) => m.variable !== mi?.input?.variable);
+  const mappings = mappingsOf('completedMappings').filter((m) => m.query !== mi?.output?.query);
   const completed = mappings.length > 0 ? { root: String(decomposesTo ?? id), mappings } : undefined;
   return {
     id: safeYawlId(id),
@@ -243,7 +246,7 @@ function importFlow(flow: Node, split: Routing, where: string): { flow: FlowDefi
   return { flow: { to, when: { xpath: expression } }, order };
 }
 
-function importMI(task: Node, where: string): NonNullable<TaskDefinition['mi']> {
+function importMI(task: Node, root: string, where: string): NonNullable<TaskDefinition['mi']> {
   const number = (name: string): number | undefined => {
     const value = text(task[name]);
     if (value === undefined) return undefined;
@@ -258,11 +261,37 @@ function importMI(task: Node, where: string): NonNullable<TaskDefinition['mi']> 
   const mode = String((task.creationMode as Node | undefined)?.code ?? 'static');
   if (mode !== 'static' && mode !== 'dynamic')
     throw new YawlImportError(where, `unknown creationMode "${mode.slice(0, 20)}"`);
+  const queryOf = (parent: Node | undefined, name: string, block: string): string => {
+    const query = (parent?.[name] as Node | undefined)?.query;
+    if (typeof query !== 'string' || query.trim() === '')
+      throw new YawlImportError(where, `<${block}> needs <${name} query="…">`);
+    return query;
+  };
+  const textOf = (parent: Node, name: string, block: string): string => {
+    const value = text(parent[name])?.trim();
+    if (!value) throw new YawlImportError(where, `<${block}> needs <${name}>`);
+    return value;
+  };
+  const dataInput = task.miDataInput as Node | undefined;
+  const dataOutput = task.miDataOutput as Node | undefined;
+  const input = dataInput && {
+    query: queryOf(dataInput, 'expression', 'miDataInput'),
+    splitting: queryOf(dataInput, 'splittingExpression', 'miDataInput'),
+    variable: textOf(dataInput, 'formalInputParam', 'miDataInput'),
+  };
+  const output = dataOutput && {
+    root,
+    query: queryOf(dataOutput, 'formalOutputExpression', 'miDataOutput'),
+    joining: queryOf(dataOutput, 'outputJoiningExpression', 'miDataOutput'),
+    variable: textOf(dataOutput, 'resultAppliedToLocalVariable', 'miDataOutput'),
+  };
   return {
     minimum,
     maximum: maximum >= UNBOUNDED ? Infinity : maximum,
     ...(threshold !== undefined && threshold < UNBOUNDED ? { threshold } : {}),
     creationMode: mode,
+    ...(input ? { input } : {}),
+    ...(output ? { output } : {}),
   };
 }
 

@@ -5,7 +5,17 @@ import type { JsonValue } from '../receipts/canonical-json.js';
 import { assertSafeIdentifier } from '../security/injection.js';
 import { compileWorkflow, type FlowDefinition, type Net, type WorkflowDefinition } from './definition.js';
 import type { CancelReason, TaskState, YawlEngine, YawlEvent } from './engine.js';
-import { dataDocument, mappedValue, predicateHolds, valuesOf } from './case-data.js';
+import {
+  type Content,
+  contentOf,
+  dataDocument,
+  mappedContent,
+  mappedValue,
+  predicateHolds,
+  shownValue,
+  valuesOf,
+} from './case-data.js';
+import { aggregateMI, splitMI } from './mi-data.js';
 import { yawlIdOf } from './import-yawl.js';
 import { orJoinMustWait } from './or-join.js';
 import type { Document } from 'slimdom';
@@ -154,7 +164,12 @@ export class MemoryYawlEngine implements YawlEngine {
       children: new Map(),
       parent: undefined,
       // The net's initial values, then what the case was created with (an object's keys).
-      data: new Map([...Object.entries(net.definition.variables ?? {}), ...valuesOf(data)]),
+      data: new Map([
+        ...Object.entries(net.definition.variables ?? {}).map(
+          ([name, value]) => [name, contentOf(value)] as const,
+        ),
+        ...valuesOf(data),
+      ]),
     };
     this.cases.set(id, state);
     this.emit(state, { type: 'case:created', data });
@@ -251,9 +266,24 @@ export class MemoryYawlEngine implements YawlEngine {
     );
   }
 
-  /** A case's data: its net variables, as text. */
+  /** A case's data: its net variables, as text (a complex value as its XML content). */
   caseData(caseId: string): Readonly<Record<string, string>> {
-    return Object.fromEntries(this.cases.get(caseId)?.data ?? []);
+    return Object.fromEntries([...(this.cases.get(caseId)?.data ?? [])].map(([k, v]) => [k, shownValue(v)]));
+  }
+
+  /**
+   * An MI task's instance inputs: its splitting query over the case data now (YAWL's `miDataInput`),
+   * each element as JSON; `undefined` for a task without one.
+   * @throws YawlError for an unknown case, a query that fails, or a number of instances outside the
+   * task's minimum and maximum (YAWL refuses to fire it)
+   */
+  miInputs(caseId: string, taskId: string): JsonValue[] | undefined {
+    const state = this.cases.get(caseId);
+    if (!state) throw new YawlError(`No case ${caseId}`);
+    const mi = state.net.tasks.get(taskId)?.mi;
+    if (!mi?.input) return undefined;
+    const document = this.caseDocument(state, new Map());
+    return this.guarded(taskId, () => splitMI(mi, document));
   }
 
   caseWorkflow(caseId: string): string | undefined {
@@ -339,22 +369,31 @@ export class MemoryYawlEngine implements YawlEngine {
   }
 
   /** The net variables a task's completion sets: its completed mappings over its output. */
-  private mapCompletion(state: Case, taskId: string, data: JsonValue): Map<string, string> {
-    const { completed } = state.net.tasks.get(taskId)!;
-    const updates = new Map<string, string>();
+  private mapCompletion(state: Case, taskId: string, data: JsonValue): Map<string, Content> {
+    const { completed, mi } = state.net.tasks.get(taskId)!;
+    const updates = new Map<string, Content>();
+    // An MI task's completion data is `{ values }`: its output is YAWL's aggregation of them.
+    if (mi?.output) {
+      const { variable } = mi.output;
+      updates.set(
+        variable,
+        this.guarded(taskId, () => aggregateMI(mi.output!, data)),
+      );
+      return updates;
+    }
     if (!completed || completed.mappings.length === 0) return updates;
     const output = dataDocument(completed.root, valuesOf(data));
     for (const { variable, query } of completed.mappings) {
       updates.set(
         variable,
-        this.guarded(taskId, () => mappedValue(query, output)),
+        this.guarded(taskId, () => mappedContent(query, output)),
       );
     }
     return updates;
   }
 
   /** The case data as a document (with pending updates), for predicates. */
-  private caseDocument(state: Case, updates: ReadonlyMap<string, string>) {
+  private caseDocument(state: Case, updates: ReadonlyMap<string, Content>) {
     return dataDocument(yawlIdOf(state.net.definition.id), new Map([...state.data, ...updates]));
   }
 

@@ -19,6 +19,8 @@ export function miTask<I, R extends JsonValue>(
   inputs: number | MISource<I>,
   run: InstanceHandler<I, R>,
   spec: Omit<MISpec<I, R>, 'run' | 'taskId' | 'caseId' | 'abort' | 'scheduler'>,
+  /** How a dynamic task takes more instances while it runs (`YawlBridge.addMIInstance`). */
+  add?: (input: JsonValue) => void,
 ): Observable<MIEvent<I, R>> {
   const { engine } = bridge;
   return new Observable<MIEvent<I, R>>((subscriber) => {
@@ -26,7 +28,7 @@ export function miTask<I, R extends JsonValue>(
     const registry = new InstanceTable<R>();
     engine.enableTask(caseId, taskId);
     // Kept in the task's slot after the decision too, for queries, until the case is forgotten.
-    bridge.slots.slot(caseId, taskId).mi = { registry, cancel: () => abort.next() };
+    bridge.slots.slot(caseId, taskId).mi = { registry, cancel: () => abort.next(), add };
     return runMultipleInstance(inputs as MISource<I>, {
       ...spec,
       taskId,
@@ -41,10 +43,17 @@ export function miTask<I, R extends JsonValue>(
           if (event.type !== 'decided') return;
           bridge.emit({ type: 'mi:decided', caseId, taskId, status: event.status, reason: event.reason });
           if (engine.tasks(caseId).get(taskId) !== 'started') return;
-          if (event.status === 'completed')
-            engine.completeTask(caseId, taskId, { values: event.result.values as readonly JsonValue[] });
-          else if (event.status === 'failed') engine.failTask(caseId, taskId, event.cause ?? event.reason);
-          else engine.cancelTask(caseId, taskId);
+          if (event.status === 'failed') engine.failTask(caseId, taskId, event.cause ?? event.reason);
+          else if (event.status === 'cancelled') engine.cancelTask(caseId, taskId);
+          else {
+            try {
+              engine.completeTask(caseId, taskId, { values: event.result.values as readonly JsonValue[] });
+            } catch (error) {
+              // The engine refused the outcome (its aggregation query failed, no branch matched):
+              // the task fails rather than staying started for ever.
+              engine.failTask(caseId, taskId, error);
+            }
+          }
         }),
       )
       .subscribe(subscriber);

@@ -1,5 +1,6 @@
 import type { Subscription } from 'rxjs';
 import type { InstanceRegistry } from '../instances/instance-states.js';
+import type { JsonValue } from '../receipts/canonical-json.js';
 
 /** What the bridge keeps about one task of one case: one object, not a map per concern. */
 export interface TaskSlot {
@@ -11,8 +12,17 @@ export interface TaskSlot {
   retry: Subscription | undefined;
   /** A `watchTaskTimeout` deadline. */
   watch: Subscription | undefined;
-  /** An MI task's instance registry and its cancel switch, while it runs. */
-  mi: { registry: InstanceRegistry<unknown>; cancel: () => void } | undefined;
+  /**
+   * An MI task's instance registry and its cancel switch, while it runs; `add` while a dynamic one
+   * run from the case data still takes instances.
+   */
+  mi:
+    | {
+        registry: InstanceRegistry<unknown>;
+        cancel: () => void;
+        add?: ((input: JsonValue) => void) | undefined;
+      }
+    | undefined;
 }
 
 /** The bridge's bookkeeping, case → task → slot, so a finished case is forgotten in one step. */
