@@ -127,6 +127,7 @@ export { createRateLimiter } from './security/rate-limiter.js';
 export type { RateDecision, RateLimiter, RateLimiterOptions } from './security/rate-limiter.js';
 export type { FlowDefinition, Routing, TaskDefinition, WorkflowDefinition } from './yawl/definition.js';
 export type { CancelReason, CaseEventBase, TaskState, YawlEngine, YawlEvent } from './yawl/engine.js';
+export type { TimerTrigger } from './yawl/timer-spec.js';
 export type { DistributedResult } from './yawl/distribution.js';
 export { createMemoryYawlEngine, YawlError } from './yawl/memory-engine.js';
 export type { MemoryYawlEngine } from './yawl/memory-engine.js';

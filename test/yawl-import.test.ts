@@ -176,9 +176,9 @@ describe('importYawl: YAWL specifications as the YAWL Editor writes them', () =>
       ],
       [
         wrap(
-          '<task id="t"><flowsInto><nextElementRef id="o"/></flowsInto><timer><trigger>OnEnabled</trigger><duration>P1M</duration></timer></task>',
+          '<task id="t"><flowsInto><nextElementRef id="o"/></flowsInto><timer><trigger>OnEnabled</trigger><duration>P1M</duration><workdays>true</workdays></timer></task>',
         ),
-        /task t of net S: a timer of years or months/,
+        /task t of net S: a timer counting work days only/,
       ],
       [
         wrap(

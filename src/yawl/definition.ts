@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { fromYawlAttributes, type YawlMIAttributes } from '../instances/yawl-attributes.js';
 import { assertSafeIdentifier } from '../security/injection.js';
+import { parseDuration, type TimerTrigger } from './timer-spec.js';
 
 /**
  * How a task combines its incoming branches (join) or chooses its outgoing ones (split). An OR join
@@ -43,13 +44,18 @@ export interface TaskDefinition {
   readonly subnet?: string;
   /**
    * YAWL timer: from when the task is enabled (`enabled`, OnEnabled) or started (`started`,
-   * OnExecuting), after `afterMs` or at the absolute time `at` (scheduler ms), the task times out —
-   * it is completed as it stands (`task:timed-out`, then `task:completed`) and the case goes on.
+   * OnExecuting), after `afterMs`, after an ISO 8601 `duration` (years and months by the UTC
+   * calendar) or at the absolute time `at` (scheduler ms), the task times out — it is completed as
+   * it stands (`task:timed-out`, then `task:completed`) and the case goes on. A late-bound timer
+   * names instead the net `variable` whose value (YAWL's `YTimerType`:
+   * `<trigger>OnEnabled</trigger><expiry>PT5M</expiry>`) gives both, read when the task is enabled.
    */
   readonly timer?: {
-    readonly trigger: 'enabled' | 'started';
+    readonly trigger?: TimerTrigger;
     readonly afterMs?: number;
+    readonly duration?: string;
     readonly at?: number;
+    readonly variable?: string;
   };
   /**
    * YAWL starting mappings: each XQuery runs over the case data, and its string value is the task's
@@ -143,13 +149,26 @@ const schema = z.strictObject({
           .optional(),
         timer: z
           .strictObject({
-            trigger: z.enum(['enabled', 'started']),
+            trigger: z.enum(['enabled', 'started']).optional(),
             afterMs: z.number().finite().nonnegative().optional(),
+            duration: z
+              .string()
+              .refine((d) => parseDuration(d) !== undefined, { message: 'must be an ISO 8601 duration' })
+              .optional(),
             at: z.number().finite().optional(),
+            variable: z.string().min(1).optional(),
           })
-          .refine((t) => (t.afterMs === undefined) !== (t.at === undefined), {
-            message: 'give afterMs or at, one of them',
-          })
+          .refine(
+            (t) =>
+              t.variable !== undefined
+                ? t.trigger === undefined &&
+                  t.afterMs === undefined &&
+                  t.at === undefined &&
+                  t.duration === undefined
+                : t.trigger !== undefined &&
+                  [t.afterMs, t.at, t.duration].filter((v) => v !== undefined).length === 1,
+            { message: 'give a trigger and one of afterMs, duration or at — or a variable alone' },
+          )
           .optional(),
         mi: z
           .strictObject({

@@ -35,6 +35,12 @@ export type YawlEvent =
   | (CaseEventBase & { readonly type: 'task:completed'; readonly taskId: string; readonly data: JsonValue })
   | (CaseEventBase & { readonly type: 'task:failed'; readonly taskId: string; readonly error: unknown })
   | (CaseEventBase & {
+      /** A late-bound timer's net variable holds no valid timer: the task runs without one. */
+      readonly type: 'task:timer-invalid';
+      readonly taskId: string;
+      readonly reason: string;
+    })
+  | (CaseEventBase & {
       readonly type: 'task:cancelled';
       readonly taskId: string;
       readonly reason: CancelReason;

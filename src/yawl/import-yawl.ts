@@ -7,6 +7,13 @@ import {
   type TaskDefinition,
   type WorkflowDefinition,
 } from './definition.js';
+import {
+  intervalDuration,
+  parseDuration,
+  parseExpiry,
+  parseTrigger,
+  type TimerTrigger,
+} from './timer-spec.js';
 
 /** A YAWL specification rxdaemon cannot take: bad XML, or a construct it does not map, by element. */
 export class YawlImportError extends EngineError {
@@ -96,12 +103,12 @@ const list = (value: unknown): Node[] =>
  * `removesTokens` and `removesTokensFromFlow` (the implicit condition `from→to`); MI attributes
  * (minimum, maximum — `2147483647` is unbounded — threshold, creation mode) with `miDataInput`
  * (splitting) and `miDataOutput` (aggregation); `decomposesTo` a net as
- * the task's `subnet` (run as a sub-case); timers (OnEnabled / OnExecuting, an ISO 8601 duration or an expiry). Ids are
+ * the task's `subnet` (run as a sub-case); timers (OnEnabled / OnExecuting; an ISO 8601 duration,
+ * durationparams, an expiry, or a net variable). Ids are
  * made safe reversibly ({@link safeYawlId}).
  *
  * @throws YawlImportError for XML that is not well formed, no specification or root net, and
- * what it cannot map — a timer from a net variable, a duration in years or months — naming the
- * element
+ * what it cannot map — a work-days-only timer, an unknown join code — naming the element
  * @throws ConfigError when a net it built is not a valid workflow (an element off every path, …)
  */
 export function importYawl(xml: string): WorkflowDefinition[] {
@@ -295,54 +302,54 @@ function importMI(task: Node, root: string, where: string): NonNullable<TaskDefi
   };
 }
 
-/** ISO 8601 durations as YAWL writes them (`PT30M`, `P1DT2H`, `P2W`); years and months by the calendar. */
-const DURATION =
-  /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
-
 /**
- * A task's `<timer>`: its trigger (`OnEnabled`, `OnExecuting`) and a `<duration>` (ISO 8601: weeks,
- * days, hours, minutes, seconds — years and months vary with the calendar and are refused) or an
- * `<expiry>` (epoch ms).
+ * A task's `<timer>`: a late-bound `<netparam>` (the net variable holding the timer), or a trigger
+ * (`OnEnabled`, `OnExecuting`) with a `<duration>` (ISO 8601), `<durationparams>` (ticks of a unit)
+ * or an `<expiry>` (epoch ms or `xsd:dateTime`). Years and months are kept as a duration, ended on
+ * the calendar when the timer starts; a fixed one becomes `afterMs`.
  */
 function importTimer(timer: Node, where: string): NonNullable<TaskDefinition['timer']> {
-  const triggerText = text(timer.trigger)?.trim();
-  const trigger =
-    triggerText === 'OnEnabled' ? 'enabled' : triggerText === 'OnExecuting' ? 'started' : undefined;
-  if (!trigger)
-    throw new YawlImportError(
-      where,
-      `a timer's trigger must be OnEnabled or OnExecuting, not "${String(triggerText).slice(0, 20)}"`,
-    );
-  const expiry = text(timer.expiry)?.trim();
+  const fail = (error: unknown): never => {
+    throw new YawlImportError(where, (error as Error).message);
+  };
+  const variable = text(timer.netparam)?.trim();
+  if (variable) return { variable };
+  if (timer.workdays !== undefined)
+    throw new YawlImportError(where, 'a timer counting work days only needs a work calendar: not supported');
+  let trigger: TimerTrigger;
+  try {
+    trigger = parseTrigger(text(timer.trigger));
+  } catch (error) {
+    return fail(error);
+  }
+  const expiry = text(timer.expiry);
   if (expiry !== undefined) {
-    const at = Number(expiry);
-    if (!Number.isSafeInteger(at))
-      throw new YawlImportError(where, `a timer's expiry must be epoch ms, not "${expiry.slice(0, 30)}"`);
-    return { trigger, at };
+    try {
+      const due = parseExpiry(expiry);
+      return 'at' in due ? { trigger, at: due.at } : fromDuration(trigger, due.duration);
+    } catch (error) {
+      return fail(error);
+    }
   }
   const duration = text(timer.duration)?.trim();
   if (duration !== undefined) {
-    const match = DURATION.exec(duration);
-    if (!match || duration === 'P' || duration.endsWith('T'))
+    if (!parseDuration(duration))
       throw new YawlImportError(where, `not an ISO 8601 duration: "${duration.slice(0, 30)}"`);
-    const [, years, months, weeks, days, hours, minutes, seconds] = match;
-    if (years || months)
-      throw new YawlImportError(
-        where,
-        `a timer of years or months (${duration}) depends on the calendar: not supported yet`,
-      );
-    const afterMs =
-      ((Number(weeks ?? 0) * 7 + Number(days ?? 0)) * 86_400 +
-        Number(hours ?? 0) * 3600 +
-        Number(minutes ?? 0) * 60) *
-        1000 +
-      Math.round(Number(seconds ?? 0) * 1000);
-    return { trigger, afterMs };
+    return fromDuration(trigger, duration);
   }
-  if (timer.netparam !== undefined)
-    throw new YawlImportError(
-      where,
-      'a timer from a net variable (netparam) needs case data: not supported yet',
-    );
-  throw new YawlImportError(where, 'a timer needs a duration or an expiry');
+  const params = timer.durationparams as Node | undefined;
+  if (params !== undefined) {
+    try {
+      return fromDuration(trigger, intervalDuration(text(params.ticks), text(params.interval)));
+    } catch (error) {
+      return fail(error);
+    }
+  }
+  throw new YawlImportError(where, 'a timer needs a duration, durationparams, an expiry or a netparam');
+}
+
+/** A duration without years or months is a fixed number of ms; with them, it ends on the calendar. */
+function fromDuration(trigger: TimerTrigger, duration: string): NonNullable<TaskDefinition['timer']> {
+  const parts = parseDuration(duration)!;
+  return parts.years === 0 && parts.months === 0 ? { trigger, afterMs: parts.ms } : { trigger, duration };
 }

@@ -16,6 +16,7 @@ import {
   valuesOf,
 } from './case-data.js';
 import { aggregateMI, splitMI } from './mi-data.js';
+import { durationEnd, type TimerTrigger, timerFromVariable } from './timer-spec.js';
 import { yawlIdOf } from './import-yawl.js';
 import { orJoinMustWait } from './or-join.js';
 import type { Document } from 'slimdom';
@@ -183,7 +184,7 @@ export class MemoryYawlEngine implements YawlEngine {
     if (current === 'enabled') this.consume(state, taskId);
     state.tasks.set(taskId, 'started');
     this.emit(state, { type: 'task:started', taskId });
-    if (state.net.tasks.get(taskId)!.timer?.trigger === 'started') this.arm(state, taskId);
+    this.arm(state, taskId, 'started');
     this.update(state);
   }
 
@@ -352,7 +353,7 @@ export class MemoryYawlEngine implements YawlEngine {
       if (enabled && current === undefined) {
         state.tasks.set(taskId, 'enabled');
         this.emit(state, { type: 'task:enabled', taskId });
-        if (task.timer?.trigger === 'enabled') this.arm(state, taskId);
+        this.arm(state, taskId, 'enabled');
         if (task.subnet !== undefined && this.nets.has(task.subnet))
           this.startComposite(state, taskId, task.subnet);
       } else if (!enabled && current === 'enabled') {
@@ -406,15 +407,37 @@ export class MemoryYawlEngine implements YawlEngine {
     }
   }
 
-  /** Starts a task's timer on the engine's scheduler (virtual time in tests), once. */
-  private arm(state: Case, taskId: string): void {
+  /**
+   * Starts a task's timer on the engine's scheduler (virtual time in tests), once, when `now` is its
+   * trigger. A late-bound timer is read from its net variable; an invalid one is reported (on
+   * enabling) and the task runs without it, as YAWL does.
+   */
+  private arm(state: Case, taskId: string, now: TimerTrigger): void {
     const { timer } = state.net.tasks.get(taskId)!;
     if (!timer || state.timers.has(taskId)) return;
-    const delay = timer.at !== undefined ? Math.max(0, timer.at - this.scheduler.now()) : timer.afterMs!;
-    const action = longDelays(this.scheduler).schedule(() => {
-      state.timers.delete(taskId);
-      this.command(() => this.expire(state, taskId));
-    }, delay);
+    let resolved: { readonly trigger?: TimerTrigger; readonly at?: number; readonly duration?: string };
+    if (timer.variable === undefined) resolved = timer;
+    else {
+      try {
+        resolved = timerFromVariable(state.data.get(timer.variable) ?? '');
+      } catch (error) {
+        const reason = `timer variable ${timer.variable}: ${(error as Error).message.split('\n')[0]!.slice(0, 200)}`;
+        if (now === 'enabled') this.emit(state, { type: 'task:timer-invalid', taskId, reason });
+        return;
+      }
+    }
+    if (resolved.trigger !== now) return;
+    const start = this.scheduler.now();
+    const due =
+      resolved.at ??
+      (resolved.duration !== undefined ? durationEnd(start, resolved.duration) : start + timer.afterMs!);
+    const action = longDelays(this.scheduler).schedule(
+      () => {
+        state.timers.delete(taskId);
+        this.command(() => this.expire(state, taskId));
+      },
+      Math.max(0, due - start),
+    );
     state.timers.set(taskId, action);
   }
 
