@@ -203,4 +203,22 @@ describe('MI tasks from case data (miDataInput / miDataOutput)', () => {
     expect(aborted.sort()).toEqual(['Ann', 'Bob', 'Cy']);
     await daemon.stop({ drainMs: 100 });
   });
+
+  it('an unbounded maximum (YAWL writes 2147483647) imports as Infinity and runs any number of instances', async () => {
+    const xml = readFileSync(new URL('./fixtures/yawl/signoff-mi.yawl', import.meta.url), 'utf8').replace(
+      '<maximum>4</maximum>',
+      '<maximum>2147483647</maximum>',
+    );
+    const unbounded = importYawl(xml);
+    expect(unbounded[0]!.tasks[0]!.mi?.maximum).toBe(Infinity);
+    const names = Array.from({ length: 12 }, (_, i) => `n${i}`);
+    const run = await signOff(
+      { signatories: { name: names } },
+      (name) => ({ signature: String(name) }),
+      unbounded,
+    );
+    expect(run.status).toBe('completed');
+    // Threshold 10: done after ten signatures, the other two cancelled.
+    expect(run.engine.caseData(run.caseId).signatures?.match(/<signature>/g)).toHaveLength(10);
+  });
 });

@@ -173,7 +173,7 @@ const schema = z.strictObject({
         mi: z
           .strictObject({
             minimum: z.number(),
-            maximum: z.number(),
+            maximum: z.union([z.number(), z.literal(Infinity)]), // unbounded (YAWL's 2147483647)
             threshold: z.number().optional(),
             creationMode: z.enum(['static', 'dynamic']).optional(),
             input: z.strictObject({ query: query, splitting: query, variable: query }).optional(),
