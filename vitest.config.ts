@@ -10,6 +10,7 @@ export default defineConfig({
       { find: /^rxdaemon\/operators$/, replacement: here('./operators/index.ts') },
       { find: /^rxdaemon\/testing$/, replacement: here('./src/testing/index.ts') },
       { find: /^rxdaemon\/bullmq$/, replacement: here('./src/distributed/index.ts') },
+      { find: /^rxdaemon\/server$/, replacement: here('./src/server/index.ts') },
       { find: /^rxdaemon$/, replacement: here('./src/index.ts') },
     ],
   },

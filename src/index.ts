@@ -49,6 +49,7 @@ export type { MISource } from './instances/multiple-instance.js';
 export type { InstanceContext, MISpec, RetryPolicy } from './instances/spec.js';
 export { toMIResult } from './instances/to-mi-result.js';
 export { fromYawlAttributes, yawlThreshold } from './instances/yawl-attributes.js';
+export { MI_CHANNEL, miEvents } from './instances/mi-channel.js';
 export type { YawlMIAttributes, YawlMISpecFields } from './instances/yawl-attributes.js';
 export {
   AuthError,

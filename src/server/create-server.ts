@@ -1,0 +1,160 @@
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { asapScheduler, asyncScheduler, type SchedulerLike } from 'rxjs';
+import { z } from 'zod';
+import { parseConfig, schedulerSchema } from '../../operators/internal/index.js';
+import { AuthError } from '../errors.js';
+import { miEvents } from '../instances/mi-channel.js';
+import type { Daemon } from '../operations/daemon.js';
+import { receiptLogSchema, type ReceiptLog } from '../receipts/receipt-log.js';
+import type { ApiKeyAuth } from '../security/api-keys.js';
+import type { RateLimiter } from '../security/rate-limiter.js';
+import type { YawlEngine } from '../yawl/engine.js';
+import { dashboardRoutes } from './dashboard/routes.js';
+import { EventFeed } from './event-feed.js';
+import { apiRoutes } from './routes.js';
+import { SseClients } from './sse.js';
+import { sendError } from './send-error.js';
+
+export interface ServerOptions {
+  readonly daemon: Daemon;
+  /** A YAWL engine whose events and cases the API shows. */
+  readonly engine?: YawlEngine;
+  /** Who may call `/api`: `createApiKeyAuth`. */
+  readonly auth: ApiKeyAuth;
+  /** Calls per key (per client address without one): `createRateLimiter`. */
+  readonly rateLimit?: RateLimiter;
+  /** The receipt log whose Merkle root `/api/receipts/root` shows. */
+  readonly receipts?: ReceiptLog;
+  /** Largest request body in bytes (default 1 MiB); past it, 413. */
+  readonly bodyLimit?: number;
+  /** Origins allowed to call the API from a browser; none (CORS closed) by default. */
+  readonly corsOrigins?: readonly string[];
+  /** Events kept for `Last-Event-ID` resume (default 10,000). */
+  readonly eventBuffer?: number;
+  /** How long `close()` lets running operations finish (default 5,000 ms). */
+  readonly drainMs?: number;
+  /** Drives SSE heartbeats (default `asyncScheduler`). */
+  readonly scheduler?: SchedulerLike;
+  /** Fastify's logger (default off). */
+  readonly logger?: boolean;
+}
+
+const optionsSchema = z.strictObject({
+  daemon: z.custom((v) => typeof (v as { execute?: unknown } | null)?.execute === 'function', {
+    message: 'must be a daemon (createDaemon)',
+  }),
+  engine: z
+    .custom((v) => typeof (v as { createCase?: unknown } | null)?.createCase === 'function', {
+      message: 'must be a YawlEngine',
+    })
+    .optional(),
+  auth: z.custom((v) => typeof (v as { authenticate?: unknown } | null)?.authenticate === 'function', {
+    message: 'must be createApiKeyAuth(…)',
+  }),
+  rateLimit: z
+    .custom((v) => typeof (v as { take?: unknown } | null)?.take === 'function', {
+      message: 'must be createRateLimiter(…)',
+    })
+    .optional(),
+  receipts: receiptLogSchema.optional(),
+  bodyLimit: z.number().int().min(1).optional(),
+  corsOrigins: z.array(z.string().url()).optional(),
+  eventBuffer: z.number().int().min(1).max(1_000_000).optional(),
+  drainMs: z.number().finite().nonnegative().optional(),
+  scheduler: schedulerSchema.optional(),
+  logger: z.boolean().optional(),
+});
+
+/**
+ * The control plane over a daemon: the HTTP API of DESIGN §13 on Fastify 5 (helmet's security
+ * headers, CORS closed unless `corsOrigins`), every `/api` route behind `auth` and `rateLimit`,
+ * `GET /api/events` as Server-Sent Events with `Last-Event-ID` resume, an OpenAPI document at
+ * `/api/openapi.json`, and the dashboard at `/`. `await server.listen({ port, host })` serves it;
+ * `server.close()` ends the event streams, drains the daemon (`drainMs`) and frees the port.
+ *
+ * @throws ConfigError naming every bad option
+ */
+export function createServer(options: ServerOptions): FastifyInstance {
+  parseConfig('server options', optionsSchema, options);
+  const { daemon, engine, auth, rateLimit } = options;
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    // A request that never finishes sending must not hold a connection for ever.
+    requestTimeout: 30_000,
+    forceCloseConnections: true,
+  });
+  const feed = new EventFeed(
+    { daemon: daemon.events, mi: miEvents(), yawl: engine?.events },
+    options.eventBuffer ?? 10_000,
+  );
+  const sse = new SseClients(feed, options.scheduler ?? asyncScheduler, asapScheduler);
+
+  void app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+      },
+    },
+  });
+  if (options.corsOrigins?.length) void app.register(cors, { origin: [...options.corsOrigins] });
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (!request.url.startsWith('/api')) return;
+    const key = presentedKey(request);
+    let who: string;
+    try {
+      const outcome = auth.authenticate(key);
+      who = outcome.authenticated ? outcome.keyHash : `ip:${request.ip}`;
+    } catch (error) {
+      if (!(error instanceof AuthError)) throw error;
+      return reply
+        .code(401)
+        .header('www-authenticate', 'Bearer')
+        .send({ error: 'unauthorized', message: error.message });
+    }
+    const decision = rateLimit?.take(who);
+    if (decision && !decision.allowed) {
+      return reply
+        .code(429)
+        .header('retry-after', String(Math.max(1, Math.ceil(decision.retryAfterMs / 1000))))
+        .send({
+          error: 'rate-limited',
+          message: `Too many requests; retry after ${decision.retryAfterMs} ms`,
+        });
+    }
+  });
+
+  app.setErrorHandler((error: unknown, _request, reply) => sendError(reply, error));
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .code(404)
+      .send({ error: 'not-found', message: `No route ${request.method} ${request.url.split('?')[0]}` }),
+  );
+
+  void app.register(apiRoutes, { prefix: '/api', daemon, feed, sse, receipts: options.receipts });
+  void app.register(dashboardRoutes);
+
+  app.addHook('preClose', async () => {
+    sse.close();
+    feed.close();
+  });
+  app.addHook('onClose', async () => {
+    await daemon.stop({ drainMs: options.drainMs ?? 5000 });
+  });
+  return app;
+}
+
+/** `Authorization: Bearer <key>`, else `x-api-key`; undefined when neither is given. */
+function presentedKey(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (typeof header === 'string' && /^bearer\s+/i.test(header))
+    return header.replace(/^bearer\s+/i, '').trim();
+  const key = request.headers['x-api-key'];
+  return typeof key === 'string' ? key : undefined;
+}

@@ -1,0 +1,118 @@
+import { merge, map, type Observable, type Subscription } from 'rxjs';
+import type { MIEvent } from '../instances/mi-event.js';
+import type { DaemonEvent } from '../operations/types.js';
+import type { YawlEvent } from '../yawl/engine.js';
+import { toWire } from './wire.js';
+
+/** One event as the feed keeps it: its id, its source and its JSON. */
+export interface FeedEntry {
+  readonly id: number;
+  /** `daemon`, `mi` or `yawl`. */
+  readonly source: 'daemon' | 'mi' | 'yawl';
+  readonly type: string;
+  /** The event serialised once, for every client. */
+  readonly json: string;
+}
+
+/** What a case looks like to the control plane, from the engine's events. */
+export interface CaseSummary {
+  readonly caseId: string;
+  readonly workflowId: string;
+  readonly status: 'running' | 'completed' | 'cancelled' | 'stuck';
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+type Listener = (entry: FeedEntry) => void;
+
+/**
+ * Every daemon, MI and YAWL event, numbered and serialised once, in a bounded ring: Server-Sent
+ * Events clients get them live, and one that reconnects with `Last-Event-ID` gets what it missed
+ * while the ring still holds it. It also keeps the last cases seen (bounded too).
+ */
+export class EventFeed {
+  private readonly ring: (FeedEntry | undefined)[];
+  private next = 1;
+  private readonly listeners = new Set<Listener>();
+  private readonly cases = new Map<string, CaseSummary>();
+  private readonly subscription: Subscription;
+
+  constructor(
+    sources: {
+      readonly daemon: Observable<DaemonEvent>;
+      readonly mi: Observable<MIEvent<unknown, unknown>>;
+      readonly yawl?: Observable<YawlEvent> | undefined;
+    },
+    readonly capacity: number,
+    private readonly maxCases = 1000,
+  ) {
+    this.ring = new Array<FeedEntry | undefined>(capacity);
+    const tagged = [
+      sources.daemon.pipe(map((event) => ['daemon', event] as const)),
+      sources.mi.pipe(map((event) => ['mi', event] as const)),
+      ...(sources.yawl ? [sources.yawl.pipe(map((event) => ['yawl', event] as const))] : []),
+    ];
+    this.subscription = merge(...tagged).subscribe(([source, event]) => this.push(source, event));
+  }
+
+  /** The id the next event will have minus one: what a client that saw everything has seen. */
+  get lastId(): number {
+    return this.next - 1;
+  }
+
+  /**
+   * Listens from the event after `afterId` (replayed from the ring first, then live). `complete` is
+   * false when the ring no longer holds every event after `afterId` (the client missed some).
+   */
+  follow(afterId: number, listener: Listener): { readonly complete: boolean; readonly stop: () => void } {
+    const oldest = Math.max(1, this.next - this.capacity);
+    for (let id = Math.max(afterId + 1, oldest); id < this.next; id++)
+      listener(this.ring[id % this.capacity]!);
+    this.listeners.add(listener);
+    return { complete: afterId + 1 >= oldest, stop: () => this.listeners.delete(listener) };
+  }
+
+  /** The cases seen, newest first. */
+  caseList(): CaseSummary[] {
+    return [...this.cases.values()].reverse();
+  }
+
+  /** Stops listening to the sources and drops every client. */
+  close(): void {
+    this.subscription.unsubscribe();
+    this.listeners.clear();
+  }
+
+  private push(
+    source: FeedEntry['source'],
+    event: DaemonEvent | MIEvent<unknown, unknown> | YawlEvent,
+  ): void {
+    if (source === 'yawl') this.trackCase(event as YawlEvent);
+    const id = this.next++;
+    const entry: FeedEntry = { id, source, type: event.type, json: toWire({ source, ...event }) };
+    this.ring[id % this.capacity] = entry;
+    for (const listener of this.listeners) listener(entry);
+  }
+
+  private trackCase(event: YawlEvent): void {
+    const known = this.cases.get(event.caseId);
+    const status =
+      event.type === 'case:completed'
+        ? 'completed'
+        : event.type === 'case:cancelled'
+          ? 'cancelled'
+          : event.type === 'case:stuck'
+            ? 'stuck'
+            : (known?.status ?? 'running');
+    if (!known && event.type !== 'case:created') return;
+    this.cases.delete(event.caseId); // re-inserted: the map's order is the order of last change
+    this.cases.set(event.caseId, {
+      caseId: event.caseId,
+      workflowId: event.workflowId,
+      status,
+      createdAt: known?.createdAt ?? event.at,
+      updatedAt: event.at,
+    });
+    if (this.cases.size > this.maxCases) this.cases.delete(this.cases.keys().next().value!);
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * JSON for the wire from anything an event or a result holds: an Error as its name, message and
+ * code (never its stack), a bigint as a string, a cycle as `"[Circular]"`, functions and symbols
+ * left out — so no event or result can break a response or leak a stack trace.
+ */
+export function toWire(value: unknown): string {
+  // The objects from the root to the one being written: a value among them is a cycle. (A value
+  // merely seen before is not: two fields may share one object.)
+  const ancestors: unknown[] = [];
+  return (
+    JSON.stringify(value, function replacer(this: unknown, _key, item: unknown) {
+      if (typeof item === 'bigint') return item.toString();
+      if (typeof item === 'function' || typeof item === 'symbol') return undefined;
+      if (item instanceof Error) return errorOf(item);
+      if (typeof item !== 'object' || item === null) return item;
+      if (typeof AbortSignal !== 'undefined' && item instanceof AbortSignal) return undefined;
+      const parent = ancestors.lastIndexOf(this);
+      ancestors.length = parent + 1; // leave the siblings' subtrees
+      if (ancestors.includes(item)) return '[Circular]';
+      ancestors.push(item);
+      return item;
+    }) ?? 'null'
+  );
+}
+
+/** What an error says about itself on the wire. */
+export function errorOf(error: unknown): { name: string; message: string; code?: string } {
+  if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
+  const code = (error as { code?: unknown }).code;
+  return { name: error.name, message: error.message, ...(typeof code === 'string' ? { code } : {}) };
+}
