@@ -10,6 +10,7 @@ export const DASHBOARD_HTML = `<!doctype html>
 <title>rxdaemon</title>
 <style>
   :root { color-scheme: light dark; --ok: #2e9d5b; --bad: #d64545; --off: #9a9a9a; --run: #3b7dd8; --wait: #d9d9d9; }
+  [hidden] { display: none !important; }
   body { font: 14px/1.45 system-ui, sans-serif; margin: 0; padding: 16px 24px; max-width: 1100px; }
   h1 { font-size: 20px; margin: 0 0 12px; display: flex; gap: 12px; align-items: baseline; }
   h2 { font-size: 15px; margin: 20px 0 8px; }

@@ -27,17 +27,21 @@ export const DASHBOARD_SCRIPT = String.raw`'use strict';
 
   function api(path, options) {
     return fetch(path, Object.assign({}, options, { headers: headers(options && options.headers) })).then(function (r) {
-      if (r.status === 401) { askForKey(); throw new Error('unauthorized'); }
+      // A wrong key: ask again, and answer nothing (no unhandled rejection anywhere).
+      if (r.status === 401) { askForKey(); return null; }
       return r;
     });
   }
-  function getJson(path) { return api(path).then(function (r) { return r.ok ? r.json() : null; }); }
+  function getJson(path) {
+    return api(path).then(function (r) { return r && r.ok ? r.json() : null; }).catch(function () { return null; });
+  }
 
   // --- live events ---------------------------------------------------------------------------
   function follow() {
     var h = {};
     if (lastEventId !== null) h['last-event-id'] = String(lastEventId);
     api('/api/events', { headers: h }).then(function (response) {
+      if (response === null) return;
       if (!response.ok || !response.body) throw new Error('events: ' + response.status);
       setStatus('live', 'live');
       var reader = response.body.getReader();
@@ -165,7 +169,7 @@ export const DASHBOARD_SCRIPT = String.raw`'use strict';
     row.children[4].textContent = 'running…';
     api('/api/operations/' + encodeURIComponent(id) + '/execute', {
       method: 'POST', body: body, headers: { 'content-type': 'application/json' },
-    }).then(function (r) { return r.json(); }).then(function () { refreshOperations(); })
+    }).then(function (r) { return r ? r.json() : null; }).then(function () { refreshOperations(); })
       .catch(function (e) { row.children[4].textContent = String(e.message || e); });
   }
 
