@@ -102,7 +102,7 @@ describe('the rxdaemon command', () => {
   });
 
   it('answers --help for every command, and a bad call with one clear line and exit 2', async () => {
-    const commands = ['demo', 'feed', 'run', 'verify'];
+    const commands = ['demo', 'feed', 'run', 'verify', 'serve', 'worker'];
     const helps = await Promise.all(commands.map((command) => rxdaemon([command, '--help'])));
     helps.forEach(({ code, stdout }, i) => {
       expect(code, commands[i]).toBe(0);

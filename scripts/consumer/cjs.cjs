@@ -6,9 +6,11 @@ const root = require('rxdaemon');
 const operators = require('rxdaemon/operators');
 const testing = require('rxdaemon/testing');
 const bullmq = require('rxdaemon/bullmq');
+const server = require('rxdaemon/server');
 
 assert.equal(typeof operators.workerPool, 'function');
 assert.equal(typeof bullmq.createBullTransport, 'function');
+assert.equal(typeof server.createServer, 'function');
 const rootOf = () => {
   const log = root.createReceiptLog();
   for (let i = 0; i < 5; i++) log.append({ i, note: 'receipt' });

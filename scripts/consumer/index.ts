@@ -10,6 +10,7 @@ import {
 import { workerPool } from 'rxdaemon/operators';
 import { poolScenario, testScheduler } from 'rxdaemon/testing';
 import { createBullTransport } from 'rxdaemon/bullmq';
+import { createServer, type ServerOptions } from 'rxdaemon/server';
 
 const daemon = createDaemon({ maxConcurrent: 2 });
 const changes = parseRdfPatch('A <http://e/s> <http://e/p> "o" .\n');
@@ -20,4 +21,9 @@ const result = runMultipleInstance([1, 2, 3], {
   run: (n: number) => n * 2,
   completion: threshold(2),
 }).pipe(toMIResult());
+const serverOptions: ServerOptions = {
+  daemon,
+  auth: { mode: 'required', authenticate: () => ({ authenticated: false, keyHash: undefined }) },
+};
+export const server = createServer(serverOptions);
 export { daemon, result, workerPool, poolScenario, testScheduler, createBullTransport };

@@ -17,6 +17,9 @@ export type Flags = {
   root?: string;
   size?: string;
   seed?: string;
+  port?: string;
+  host?: string;
+  rate?: string;
 };
 
 /** The string flags each command takes, and how many positional arguments. */
@@ -26,6 +29,7 @@ const COMMANDS: Record<string, { readonly flags: readonly (keyof Flags)[]; reado
   run: { flags: ['drain-ms'], positionals: 1 },
   verify: { flags: ['checkpoint', 'public-key', 'root', 'size'], positionals: 1 },
   worker: { flags: ['drain-ms', 'redis', 'queue', 'concurrency', 'lock-ms'], positionals: 1 },
+  serve: { flags: ['port', 'host', 'drain-ms', 'rate'], positionals: 1 },
 };
 
 export const isCommand = (command: string): boolean => Object.hasOwn(COMMANDS, command);
@@ -71,11 +75,17 @@ export function positiveInteger(
   name: string,
   value: string | undefined,
   fallback: number | undefined,
+  range: { readonly min: number; readonly max: number } = { min: 1, max: Number.MAX_SAFE_INTEGER },
 ): number | undefined {
   if (value === undefined) return fallback;
   const n = Number(value);
   // Digits only: `1e20`, `0x10` and `2.0` are numbers to Number(), not what a user means by a count.
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1)
-    throw new UsageError(`--${name} must be a positive integer, got "${value}"`);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < range.min || n > range.max) {
+    const what =
+      range.min === 1 && range.max === Number.MAX_SAFE_INTEGER
+        ? 'a positive integer'
+        : `an integer from ${range.min} to ${range.max}`;
+    throw new UsageError(`--${name} must be ${what}, got "${value}"`);
+  }
   return n;
 }

@@ -8,14 +8,15 @@ import { from, lastValueFrom, tap, toArray, VirtualTimeScheduler } from 'rxjs';
 import { EngineError } from '../errors.js';
 import type { MIDecidedEvent } from '../instances/mi-event.js';
 import { createDaemon } from '../operations/daemon.js';
-import type { DaemonConfig, Operation } from '../operations/types.js';
 import { createReceiptLog } from '../receipts/receipt-log.js';
 import { parseRdfPatch } from '../rdf/rdf-patch.js';
 import { enrichSubjects, seeded, simulatedLookup, type SubjectHandler } from './feed-task.js';
 import { progress } from './progress.js';
 import { summarize } from './summary.js';
 import { type Flags, isCommand, parse, positiveInteger } from './args.js';
+import { loadDaemonModule } from './daemon-module.js';
 import { assertFile, loadModule } from './load-module.js';
+import { exitOnSecondSignal, serve, stopSignal } from './serve-command.js';
 import { UsageError } from './usage-error.js';
 import { verifyCommand } from './verify-command.js';
 import { parseRedisUrl, runWorker } from './worker-command.js';
@@ -32,6 +33,7 @@ Commands:
   feed <patch-file | ->     pipe an RDF Patch file (or stdin) into a multiple-instance task
   verify <receipts.jsonl>   verify exported receipts
   worker <module>           run a module's handlers as a BullMQ worker (rxdaemon/bullmq)
+  serve <module>            run a module's operations with the HTTP API and dashboard
 
 Run "rxdaemon <command> --help" for a command's options.
 Exit codes: 0 done, 1 the work failed (or receipts are invalid), 2 a bad call (flags, files, input).`,
@@ -67,6 +69,17 @@ with createBullTransport(...).task(name). SIGTERM or SIGINT drains: running jobs
   --queue NAME       the queue (default rxdaemon)
   --concurrency N    jobs at once (default 1)
   --lock-ms N        a job's lock term: a dead worker's jobs run again elsewhere after about two`,
+  serve: `Usage: rxdaemon serve <module> [--port N] [--host ADDRESS] [--drain-ms N] [--rate N]
+
+Runs the operations a module exports (as "run" does; an "engine" export adds its YAWL cases) with the
+control plane: the HTTP API under /api and the dashboard at /. Every /api call needs an API key:
+RXDAEMON_API_KEY (a key from generateApiKey) or RXDAEMON_API_KEY_HASHES (comma-separated hashApiKey
+digests); with neither, a key is generated and printed once. SIGINT or SIGTERM ends the event
+streams, drains running operations (--drain-ms, default 10000) and exits.
+
+  --port N      default 8080 (0: any free port)
+  --host ADDR   default 127.0.0.1 (loopback only; 0.0.0.0 to listen on every interface)
+  --rate N      calls per second per key (bursts of 2N; default 20)`,
   verify: `Usage: rxdaemon verify <receipts.jsonl> [--checkpoint FILE --public-key KEY.pem | --root HEX --size N]
 
 Checks every receipt's sequence, chain link and hash; exits 1 naming the first bad one. A log alone
@@ -104,6 +117,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return verifyCommand(positionals[0], values);
     case 'run':
       return run(positionals[0], values['drain-ms']);
+    case 'serve':
+      return serve(positionals[0], values);
     case 'worker': {
       const module = positionals[0];
       if (module === undefined) throw new UsageError('worker needs a handlers module');
@@ -220,15 +235,8 @@ async function feed(
 async function run(path: string | undefined, drainMs: string | undefined): Promise<number> {
   if (path === undefined) throw new UsageError('run needs a module');
   const drain = positiveInteger('drain-ms', drainMs, 10_000)!;
-  const module = (await loadModule(path, 'module')) as {
-    operations?: Operation[];
-    daemon?: DaemonConfig;
-    default?: { operations?: Operation[]; daemon?: DaemonConfig };
-  };
-  const operations = module.operations ?? module.default?.operations;
-  if (!Array.isArray(operations))
-    throw new UsageError(`${path} must export "operations" (an array of operations)`);
-  const daemon = createDaemon(module.daemon ?? module.default?.daemon ?? {});
+  const { operations, daemon: config } = await loadDaemonModule(path);
+  const daemon = createDaemon(config);
   for (const operation of operations) daemon.schedule(operation);
   daemon.events.subscribe((event) => {
     if (event.type === 'operation:succeeded' || event.type === 'operation:failed') {
@@ -237,14 +245,9 @@ async function run(path: string | undefined, drainMs: string | undefined): Promi
   });
   daemon.start();
   console.log(`running ${operations.length} operation(s); SIGINT or SIGTERM stops`);
-  const signal = await new Promise<string>((done) => {
-    process.once('SIGINT', () => done('SIGINT'));
-    process.once('SIGTERM', () => done('SIGTERM'));
-  });
+  const signal = await stopSignal();
   console.log(`${signal}: stopping (drain ${drain} ms; ${signal} again exits at once)`);
-  const again = (): never => process.exit(130);
-  process.once('SIGINT', again);
-  process.once('SIGTERM', again);
+  exitOnSecondSignal();
   await daemon.stop({ drainMs: drain });
   const m = daemon.metrics();
   console.log(
