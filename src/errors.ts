@@ -132,3 +132,11 @@ export function describeError(error: unknown): string {
     return Object.prototype.toString.call(error);
   }
 }
+
+/** What an error says about itself to the outside — name, message, code — never its stack. */
+export function errorSummary(error: unknown): { name: string; message: string; code?: string } {
+  const message = describeError(error);
+  if (!(error instanceof Error)) return { name: 'Error', message };
+  const code = (error as { code?: unknown }).code;
+  return { name: String(error.name), message, ...(typeof code === 'string' ? { code } : {}) };
+}

@@ -16,6 +16,7 @@ import {
   type TaskRun,
 } from '../../operators/internal/index.js';
 import { BackpressureError, MaxInstancesError, MinInstancesError } from '../errors.js';
+import { MITrace } from './mi-trace.js';
 import type { MIDecidedEvent, MIEvent } from './mi-event.js';
 import type { MIReason, MIResult, MIStatus } from './mi-result.js';
 import type { MISpec } from './spec.js';
@@ -48,6 +49,8 @@ export class MIRun<I, R> implements PoolSink<I, R> {
   /** While a batch of events happens at one instant (static admission, a decision): that instant. */
   private instant: number | undefined;
   private lastFailure: unknown;
+  /** Spans, when an OpenTelemetry SDK records; undefined (and free) otherwise. */
+  private readonly trace: MITrace | undefined;
 
   constructor(
     private readonly spec: MISpec<I, R>,
@@ -57,6 +60,7 @@ export class MIRun<I, R> implements PoolSink<I, R> {
     this.taskId = spec.taskId;
     this.caseId = spec.caseId ?? spec.taskId;
     this.rule = spec.completion ?? allSettled();
+    this.trace = MITrace.start(this.taskId, this.caseId);
     this.pool = new Pool(
       this.instanceTask(),
       this,
@@ -154,6 +158,7 @@ export class MIRun<I, R> implements PoolSink<I, R> {
 
   dispose(): void {
     this.phase = 'ended';
+    this.trace?.end();
     this.pool.teardown();
     this.subscriptions.unsubscribe();
   }
@@ -283,6 +288,7 @@ export class MIRun<I, R> implements PoolSink<I, R> {
     ) {
       countEvent(this.counters, event);
     }
+    this.trace?.observe(event);
     this.subscriber.next(event);
   }
 
@@ -334,6 +340,7 @@ export class MIRun<I, R> implements PoolSink<I, R> {
       result,
       ...(cause !== undefined ? { cause } : {}),
     };
+    this.trace?.observe(event);
     this.subscriber.next(event);
     if (this.pool.activeCount === 0) this.end();
   }
@@ -379,9 +386,12 @@ export class MIRun<I, R> implements PoolSink<I, R> {
           }
         : undefined;
       // One context per attempt, its fields its own: spreading it keeps a live `signal`.
-      return attemptsOf(run, policy, (attempt, signal) =>
-        work(input, withSignal({ taskId, caseId, index, instanceId, attempt }, run, signal)),
-      );
+      const { trace } = this;
+      return attemptsOf(run, policy, (attempt, signal) => {
+        const attemptNow = () =>
+          work(input, withSignal({ taskId, caseId, index, instanceId, attempt }, run, signal));
+        return trace ? trace.around(index, attempt, attemptNow) : attemptNow();
+      });
     };
   }
 }

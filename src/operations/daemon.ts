@@ -1,3 +1,5 @@
+import { type Context, context, type Span } from '@opentelemetry/api';
+import { endSpan, inSpan, retryEvent, startSpan } from '../telemetry/spans.js';
 import { asyncScheduler, Observable, type SchedulerLike, Subscription } from 'rxjs';
 import {
   attemptsOf,
@@ -61,6 +63,10 @@ interface Job {
   poolIndex: number;
   /** Set when its result has been reported. */
   settled: boolean;
+  /** The trace context it was dispatched in: its span's parent. */
+  readonly traceParent: Context;
+  /** Its `rxdaemon.operation` span while it runs, when a tracer records. */
+  span: Span | undefined;
 }
 
 /** A stop in progress. */
@@ -356,6 +362,8 @@ export class Daemon {
       resolve,
       poolIndex: -1,
       settled: false,
+      traceParent: context.active(),
+      span: undefined,
     };
   }
 
@@ -382,7 +390,8 @@ export class Daemon {
             timeoutMs,
             scheduler: this.scheduler,
             random: this.config.random,
-            onRetry: (attempt: number, error: unknown, delayMs: number) =>
+            onRetry: (attempt: number, error: unknown, delayMs: number) => {
+              retryEvent(job.span, attempt, error, delayMs);
               this.emit({
                 type: 'operation:retrying',
                 daemonId: this.id,
@@ -392,13 +401,21 @@ export class Daemon {
                 attempt,
                 error,
                 delayMs,
-              }),
+              });
+            },
           }
         : undefined;
+    job.span = startSpan(
+      'rxdaemon.operation',
+      { 'rxdaemon.operation_id': operationId, 'rxdaemon.run_id': runId, 'rxdaemon.daemon_id': this.id },
+      job.traceParent,
+    );
     // One context per attempt, its fields its own: spreading it keeps a live `signal`.
     return attemptsOf(run, policy, (attempt, signal) =>
-      operation.run(
-        withSignal({ operationId, runId, payload: payload as never, trigger, attempt }, run, signal),
+      inSpan(job.span, job.traceParent, () =>
+        operation.run(
+          withSignal({ operationId, runId, payload: payload as never, trigger, attempt }, run, signal),
+        ),
       ),
     );
   }
@@ -447,6 +464,8 @@ export class Daemon {
       endedAt,
     };
     if (status === 'cancelled' && this.stopping) this.stopping.cancelled++;
+    endSpan(job.span, status, error, { 'rxdaemon.attempt': attempts });
+    job.span = undefined;
     this.emit({
       type: `operation:${status}`,
       daemonId: this.id,

@@ -68,7 +68,7 @@ const optionsSchema = z.strictObject({
 });
 
 /**
- * The control plane over a daemon: the HTTP API of DESIGN §13 on Fastify 5 (helmet's security
+ * The control plane over a daemon: an HTTP API on Fastify 5 (helmet's security
  * headers, CORS closed unless `corsOrigins`), every `/api` route behind `auth` and `rateLimit`,
  * `GET /api/events` as Server-Sent Events with `Last-Event-ID` resume, an OpenAPI document at
  * `/api/openapi.json`, and the dashboard at `/`. `await server.listen({ port, host })` serves it;

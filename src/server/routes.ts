@@ -53,7 +53,7 @@ function operationId(params: unknown): string {
 const json = (reply: FastifyReply, value: unknown) =>
   reply.type('application/json; charset=utf-8').send(toWire(value));
 
-/** The `/api` routes of DESIGN §13. Authentication and rate limiting run before them (`createServer`). */
+/** The `/api` routes (health, metrics, operations, runs, cases, receipts, events, OpenAPI). Authentication and rate limiting run before them (`createServer`). */
 export async function apiRoutes(
   app: FastifyInstance,
   { daemon, feed, sse, receipts }: ApiContext,

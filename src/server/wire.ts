@@ -1,3 +1,5 @@
+import { errorSummary } from '../errors.js';
+
 /**
  * JSON for the wire from anything an event or a result holds: an Error as its name, message and
  * code (never its stack), a bigint as a string, a cycle as `"[Circular]"`, functions and symbols
@@ -23,9 +25,5 @@ export function toWire(value: unknown): string {
   );
 }
 
-/** What an error says about itself on the wire. */
-export function errorOf(error: unknown): { name: string; message: string; code?: string } {
-  if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
-  const code = (error as { code?: unknown }).code;
-  return { name: error.name, message: error.message, ...(typeof code === 'string' ? { code } : {}) };
-}
+/** What an error says about itself on the wire (never its stack). */
+export const errorOf = errorSummary;

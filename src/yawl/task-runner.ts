@@ -1,4 +1,6 @@
-import { defer, filter, finalize, map, type Observable, type Subscription, takeUntil } from 'rxjs';
+import { type Span, context } from '@opentelemetry/api';
+import { defer, filter, finalize, map, Observable, type Subscription, takeUntil, tap } from 'rxjs';
+import { endSpan, inSpan, startSpan } from '../telemetry/spans.js';
 import type { OperationResult } from '../operations/types.js';
 import type { JsonValue } from '../receipts/canonical-json.js';
 import type { BridgeContext } from './bridge-context.js';
@@ -29,7 +31,24 @@ export function runOnDaemon(
     if (engine.tasks(caseId).get(taskId) !== 'started') engine.enableTask(caseId, taskId);
     const slot = bridge.slots.slot(caseId, taskId);
     const payload: TaskPayload = { caseId, taskId, attempt: ++slot.attempts, worker };
-    return daemon.run<JsonValue>(bridge.operationId, payload);
+    // The task's span; the daemon run it dispatches (subscribed inside it) is its child.
+    const parent = context.active();
+    let span: Span | undefined = startSpan(
+      'rxdaemon.yawl_task',
+      { 'rxdaemon.task_id': taskId, 'rxdaemon.case_id': caseId, 'rxdaemon.attempt': payload.attempt },
+      parent,
+    );
+    const run = daemon.run<JsonValue>(bridge.operationId, payload);
+    return new Observable<OperationResult<JsonValue>>((subscriber) =>
+      inSpan(span, parent, () => run.subscribe(subscriber)),
+    ).pipe(
+      tap((result) => {
+        endSpan(span, result.status, result.error);
+        span = undefined;
+      }),
+      // Given up before a result (the task cancelled, withdrawn, timed out): not an error.
+      finalize(() => endSpan(span, 'cancelled')),
+    );
   }).pipe(
     takeUntil(
       engine.events.pipe(
