@@ -9,15 +9,15 @@ import {
 import { lastValueFrom, map, timer, VirtualTimeScheduler } from 'rxjs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
-  createDaemon,
-  createMemoryYawlEngine,
   allSucceed,
+  createDaemon,
   runMultipleInstance,
   threshold,
-  YawlBridge,
+  type WorkflowDefinition,
   type YawlEvent,
 } from 'rxdaemon';
 import { sleep } from './support.js';
+import { bridgeWith } from './support/yawl.js';
 
 const exporter = new InMemorySpanExporter();
 const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
@@ -153,38 +153,30 @@ describe('OpenTelemetry spans (@opentelemetry/api; the SDK only in tests)', () =
   });
 
   it('a bridged YAWL task is an rxdaemon.yawl_task span, parent of its daemon run; a cancelled one is not an error', async () => {
-    const engine = createMemoryYawlEngine({
-      workflows: [
-        {
-          id: 'Pick',
-          input: 'i',
-          output: 'o',
-          // An AND split; the first branch to finish completes the case, which cancels the other.
-          conditions: [
-            { id: 'i', flows: ['go'] },
-            { id: 'c1', flows: ['fast'] },
-            { id: 'c2', flows: ['slow'] },
-            { id: 'o' },
-          ],
-          tasks: [
-            { id: 'go', split: 'and', flows: [{ to: 'c1' }, { to: 'c2' }] },
-            { id: 'fast', flows: [{ to: 'o' }] },
-            { id: 'slow', flows: [{ to: 'o' }] },
-          ],
-        },
-      ],
-    });
-    const daemon = createDaemon();
-    daemon.start();
-    new YawlBridge({
-      daemon,
-      engine,
-      handlers: {
-        go: () => null,
-        fast: () => sleep(5, 'fast'),
-        slow: ({ signal }) =>
-          new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
+    const workflows: WorkflowDefinition[] = [
+      {
+        id: 'Pick',
+        input: 'i',
+        output: 'o',
+        // An AND split; the first branch to finish completes the case, which cancels the other.
+        conditions: [
+          { id: 'i', flows: ['go'] },
+          { id: 'c1', flows: ['fast'] },
+          { id: 'c2', flows: ['slow'] },
+          { id: 'o' },
+        ],
+        tasks: [
+          { id: 'go', split: 'and', flows: [{ to: 'c1' }, { to: 'c2' }] },
+          { id: 'fast', flows: [{ to: 'o' }] },
+          { id: 'slow', flows: [{ to: 'o' }] },
+        ],
       },
+    ];
+    const { engine, daemon } = bridgeWith(workflows, {
+      go: () => null,
+      fast: () => sleep(5, 'fast'),
+      slow: ({ signal }) =>
+        new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
     });
     const finished = new Promise<void>((resolve) =>
       engine.events.subscribe((e: YawlEvent) => e.type === 'case:completed' && resolve()),

@@ -15,6 +15,7 @@ import {
   yawlIdOf,
 } from 'rxdaemon';
 import { sleep } from './support.js';
+import { bridgeWith } from './support/yawl.js';
 
 const spec = (name: string): string =>
   readFileSync(new URL(`./fixtures/yawl/${name}`, import.meta.url), 'utf8');
@@ -125,21 +126,14 @@ describe('importYawl: YAWL specifications as the YAWL Editor writes them', () =>
     expect(workflows[0]!.variables).toEqual({ amount: '0', approved: 'false' });
     const reviewed: Readonly<Record<string, string>>[] = [];
     const claim = async (amount: number, approved: boolean) => {
-      const engine = createMemoryYawlEngine({ workflows });
-      const daemon = createDaemon();
-      daemon.start();
-      new YawlBridge({
-        daemon,
-        engine,
-        handlers: {
-          Assess_claim: () => ({ amount }),
-          Review_claim: ({ input }) => {
-            reviewed.push(input);
-            return { approved };
-          },
-          Pay_claim: () => 'paid',
-          Reject_claim: () => 'rejected',
+      const { engine, daemon } = bridgeWith(workflows, {
+        Assess_claim: () => ({ amount }),
+        Review_claim: ({ input }) => {
+          reviewed.push(input);
+          return { approved };
         },
+        Pay_claim: () => 'paid',
+        Reject_claim: () => 'rejected',
       });
       const ran: string[] = [];
       const done = new Promise<void>((resolve) =>
