@@ -1,3 +1,4 @@
+import { context as otelContext, propagation } from '@opentelemetry/api';
 import { randomUUID } from 'node:crypto';
 import { Queue, QueueEvents, QueueEventsProducer } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -212,8 +213,12 @@ export function createBullTransport(options: BullTransportOptions): BullTranspor
 
   const task =
     <I, R>(handler: string): RemoteTask<I, R> =>
-    (input, context) =>
-      new Observable<R>((subscriber) => {
+    (input, context) => {
+      // The trace context the task is called in (an MI instance's span): its job carries it, and
+      // the worker's span continues the trace. Empty without a propagator (no SDK).
+      const trace: Record<string, string> = {};
+      propagation.inject(otelContext.active(), trace);
+      return new Observable<R>((subscriber) => {
         if (input !== undefined) {
           try {
             assertJson(input, 'input');
@@ -227,7 +232,11 @@ export function createBullTransport(options: BullTransportOptions): BullTranspor
         let settled = false;
         const add: PendingAdd = {
           name: handler,
-          data: { input, attempt: context?.attempt ?? 1 },
+          data: {
+            input,
+            attempt: context?.attempt ?? 1,
+            ...(Object.keys(trace).length > 0 ? { trace } : {}),
+          },
           jobId,
           state: 'pending',
           failed: (error) => waiter.settle({ ok: false, error }),
@@ -267,6 +276,7 @@ export function createBullTransport(options: BullTransportOptions): BullTranspor
           else add.state = 'withdrawn'; // still in the batch: never sent
         };
       });
+    };
 
   /** Cancels still being sent: `close` lets them reach Redis first. */
   const cancels = new Set<Promise<void>>();

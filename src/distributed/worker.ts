@@ -1,3 +1,5 @@
+import { propagation, ROOT_CONTEXT } from '@opentelemetry/api';
+import { endSpan, inSpan, startSpan } from '../telemetry/spans.js';
 import { type Job, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
 import { asyncScheduler, lastValueFrom, type Observable, Subscription } from 'rxjs';
 import { z } from 'zod';
@@ -106,16 +108,27 @@ export function startWorker(options: StartWorkerOptions): RunningWorker {
     if (bullSignal?.aborted) cancel();
     else bullSignal?.addEventListener('abort', cancel, { once: true });
     emit({ type: 'job:started', jobId, name: job.name });
+    const data = job.data as { input: never; attempt?: number; trace?: Record<string, string> };
+    // The orchestrator's trace goes on here: this job's span is a child of the instance's.
+    const parent = data.trace ? propagation.extract(ROOT_CONTEXT, data.trace) : ROOT_CONTEXT;
+    const span = startSpan(
+      'rxdaemon.remote_instance',
+      { 'rxdaemon.handler': job.name, 'rxdaemon.job_id': jobId, 'rxdaemon.attempt': data.attempt ?? 1 },
+      parent,
+    );
     try {
       if (!handler) throw new UnknownHandlerError(job.name);
-      const data = job.data as { input: never; attempt?: number };
       const context: WorkerHandlerContext = { signal: cancelled.signal, attempt: data.attempt ?? 1, jobId };
-      const value = await lastValueFrom(outputAsObservable(handler(data.input, context)));
+      const value = await inSpan(span, parent, () =>
+        lastValueFrom(outputAsObservable(handler(data.input, context))),
+      );
       emit({ type: 'job:succeeded', jobId, name: job.name });
+      endSpan(span, 'succeeded');
       return value;
     } catch (error) {
       const outcome = cancelled.signal.aborted ? (cancelled.signal.reason as CancelledError) : error;
       emit({ type: 'job:failed', jobId, name: job.name, error: outcome });
+      endSpan(span, cancelled.signal.aborted ? 'cancelled' : 'failed', outcome);
       throw new UnrecoverableError(encodeError(outcome));
     } finally {
       bullSignal?.removeEventListener('abort', cancel);
