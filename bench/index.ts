@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick | --full] [-- pool | mi | daemon | receipts | rdf | distributed | rdf-pull]`: every benchmark, each figure a ratio against
+ * `npm run bench [-- --quick | --full] [-- pool | mi | daemon | receipts | rdf | server | distributed | rdf-pull]`: every benchmark, each figure a ratio against
  * baselines run in the same process. `--quick` stops at N = 100,000; `--full` also runs raw mergeMap
  * at 1,000,000 (about 40 s a cell in rxjs 7.8). Naming suites runs only those.
  */
@@ -10,6 +10,7 @@ import { benchPool } from './pool.bench.js';
 import { benchRdf } from './rdf.bench.js';
 import { benchRdfPull } from './rdf-pull.bench.js';
 import { benchReceipts } from './receipts.bench.js';
+import { benchServer } from './server.bench.js';
 
 const args = process.argv.slice(2);
 const flags = new Set(args.filter((a) => a.startsWith('--')));
@@ -29,5 +30,6 @@ if (wants('mi')) {
 if (wants('daemon')) await benchDaemon();
 if (wants('receipts')) await benchReceipts();
 if (wants('rdf')) await benchRdf();
+if (wants('server')) await benchServer();
 if (suites.includes('distributed')) await benchDistributed(); // needs redis-server: only when named
 if (suites.includes('rdf-pull')) await benchRdfPull(); // writes 1 GiB to the temp folder: only when named

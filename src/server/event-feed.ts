@@ -4,14 +4,30 @@ import type { DaemonEvent } from '../operations/types.js';
 import type { YawlEvent } from '../yawl/engine.js';
 import { toWire } from './wire.js';
 
-/** One event as the feed keeps it: its id, its source and its JSON. */
-export interface FeedEntry {
-  readonly id: number;
-  /** `daemon`, `mi` or `yawl`. */
-  readonly source: 'daemon' | 'mi' | 'yawl';
-  readonly type: string;
-  /** The event serialised once, for every client. */
-  readonly json: string;
+type AnyEvent = DaemonEvent | MIEvent<unknown, unknown> | YawlEvent;
+
+/**
+ * One event as the feed keeps it: its id, its source, and its Server-Sent Events frame — made on
+ * first use, once for every client, and never when no client is listening.
+ */
+export class FeedEntry {
+  private serialised: string | undefined;
+
+  constructor(
+    readonly id: number,
+    /** `daemon`, `mi` or `yawl`. */
+    readonly source: 'daemon' | 'mi' | 'yawl',
+    private readonly event: AnyEvent,
+  ) {}
+
+  get type(): string {
+    return this.event.type;
+  }
+
+  /** `id: …`, `event: <source>`, `data: <JSON>` and the blank line that ends it. */
+  get frame(): string {
+    return (this.serialised ??= `id: ${this.id}\nevent: ${this.source}\ndata: ${toWire({ source: this.source, ...this.event })}\n\n`);
+  }
 }
 
 /** What a case looks like to the control plane, from the engine's events. */
@@ -61,15 +77,24 @@ export class EventFeed {
   }
 
   /**
-   * Listens from the event after `afterId` (replayed from the ring first, then live). `complete` is
-   * false when the ring no longer holds every event after `afterId` (the client missed some).
+   * The entries after `afterId` up to `uptoId` still in the ring; `complete` is false when the ring
+   * no longer holds all of them (the client missed some).
    */
-  follow(afterId: number, listener: Listener): { readonly complete: boolean; readonly stop: () => void } {
+  replay(
+    afterId: number,
+    uptoId: number = this.lastId,
+  ): { readonly entries: FeedEntry[]; readonly complete: boolean } {
     const oldest = Math.max(1, this.next - this.capacity);
-    for (let id = Math.max(afterId + 1, oldest); id < this.next; id++)
-      listener(this.ring[id % this.capacity]!);
+    const entries: FeedEntry[] = [];
+    for (let id = Math.max(afterId + 1, oldest); id <= uptoId; id++)
+      entries.push(this.ring[id % this.capacity]!);
+    return { entries, complete: afterId + 1 >= oldest };
+  }
+
+  /** Every event from now on; the returned function stops listening. */
+  listen(listener: Listener): () => void {
     this.listeners.add(listener);
-    return { complete: afterId + 1 >= oldest, stop: () => this.listeners.delete(listener) };
+    return () => this.listeners.delete(listener);
   }
 
   /** The cases seen, newest first. */
@@ -83,13 +108,13 @@ export class EventFeed {
     this.listeners.clear();
   }
 
-  private push(
-    source: FeedEntry['source'],
-    event: DaemonEvent | MIEvent<unknown, unknown> | YawlEvent,
-  ): void {
+  private push(source: FeedEntry['source'], event: AnyEvent): void {
     if (source === 'yawl') this.trackCase(event as YawlEvent);
     const id = this.next++;
-    const entry: FeedEntry = { id, source, type: event.type, json: toWire({ source, ...event }) };
+    // A decision's full result (a record per instance: a million, maybe) is not an event's to carry:
+    // the feed keeps its status, reason and counters.
+    const kept = event.type === 'decided' ? { ...event, result: undefined } : event;
+    const entry = new FeedEntry(id, source, kept as AnyEvent);
     this.ring[id % this.capacity] = entry;
     for (const listener of this.listeners) listener(entry);
   }

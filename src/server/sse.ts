@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { interval, type SchedulerLike, type Subscription } from 'rxjs';
-import type { EventFeed, FeedEntry } from './event-feed.js';
+import type { EventFeed } from './event-feed.js';
 
 /** A client further behind than this (bytes not yet sent) is dropped; it reconnects and resumes. */
 const MAX_BACKLOG = 1024 * 1024;
@@ -8,30 +8,39 @@ const HEARTBEAT_MS = 15_000;
 
 interface Client {
   readonly response: ServerResponse;
-  pending: string;
-  stop: () => void;
+  /** What only this client is owed before the live batch: the retry line, a gap, its replay. */
+  own: string;
 }
 
 /**
- * The Server-Sent Events clients of a feed. Events are written in batches (one write per client
- * per flush, not per event), so a burst of thousands costs each client one syscall; a client whose
- * socket cannot keep up is dropped rather than buffered without bound — with `Last-Event-ID` it
- * resumes from the feed's ring.
+ * The Server-Sent Events clients of a feed. Live events are batched: each flush encodes the frames
+ * since the last one into one Buffer and writes that same Buffer to every client — one write per
+ * client per flush, one copy of the bytes however many clients. A client whose socket cannot keep
+ * up is dropped rather than buffered without bound; with `Last-Event-ID` it resumes from the ring.
  */
 export class SseClients {
   private readonly clients = new Set<Client>();
-  private flushing: Subscription | undefined;
+  private batch: string[] = [];
   private flushPending = false;
+  private flushing: Subscription | undefined;
   private readonly heartbeat: Subscription;
+  private readonly stopListening: () => void;
 
   constructor(
     private readonly feed: EventFeed,
     scheduler: SchedulerLike,
     private readonly flushScheduler: SchedulerLike,
   ) {
+    // Frames are made (serialised) only while someone listens.
+    this.stopListening = feed.listen((entry) => {
+      if (this.clients.size === 0) return;
+      this.batch.push(entry.frame);
+      this.scheduleFlush();
+    });
     // A comment line now and then keeps proxies from closing an idle stream.
     this.heartbeat = interval(HEARTBEAT_MS, scheduler).subscribe(() => {
-      for (const client of this.clients) client.pending += ': keep-alive\n\n';
+      if (this.clients.size === 0) return;
+      this.batch.push(': keep-alive\n\n');
       this.scheduleFlush();
     });
   }
@@ -52,13 +61,18 @@ export class SseClients {
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
     });
-    const client: Client = { response, pending: 'retry: 2000\n\n', stop: () => undefined };
+    // Events already in the batch reach this client with it: its replay stops before them.
+    const after = lastEventId ?? this.feed.lastId - this.batch.length;
+    const { entries, complete } = this.feed.replay(after, this.feed.lastId - this.batch.length);
+    const client: Client = {
+      response,
+      own:
+        (complete ? '' : `event: gap\ndata: {"after":${after}}\n\n`) +
+        'retry: 2000\n\n' +
+        entries.map((entry) => entry.frame).join(''),
+    };
     this.clients.add(client);
-    const after = lastEventId ?? this.feed.lastId;
-    const { complete, stop } = this.feed.follow(after, (entry) => this.queue(client, entry));
-    client.stop = stop;
-    if (!complete) client.pending = `event: gap\ndata: {"after":${after}}\n\n` + client.pending;
-    response.on('close', () => this.drop(client));
+    response.on('close', () => this.clients.delete(client));
     this.scheduleFlush();
   }
 
@@ -66,15 +80,11 @@ export class SseClients {
   close(): void {
     this.flushing?.unsubscribe();
     this.heartbeat.unsubscribe();
+    this.stopListening();
     for (const client of [...this.clients]) {
-      this.drop(client);
+      this.clients.delete(client);
       client.response.end();
     }
-  }
-
-  private queue(client: Client, entry: FeedEntry): void {
-    client.pending += `id: ${entry.id}\nevent: ${entry.source}\ndata: ${entry.json}\n\n`;
-    this.scheduleFlush();
   }
 
   private scheduleFlush(): void {
@@ -85,22 +95,20 @@ export class SseClients {
 
   private flush(): void {
     this.flushPending = false;
+    const shared = this.batch.length > 0 ? Buffer.from(this.batch.join('')) : undefined;
+    this.batch = [];
     for (const client of this.clients) {
-      if (client.pending === '') continue;
       const { response } = client;
       if (response.writableLength > MAX_BACKLOG) {
-        this.drop(client);
+        this.clients.delete(client);
         response.destroy();
         continue;
       }
-      response.write(client.pending);
-      client.pending = '';
+      if (client.own !== '') {
+        response.write(client.own);
+        client.own = '';
+      }
+      if (shared) response.write(shared);
     }
-  }
-
-  private drop(client: Client): void {
-    if (!this.clients.delete(client)) return;
-    client.stop();
-    client.pending = '';
   }
 }
