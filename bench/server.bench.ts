@@ -114,7 +114,7 @@ parentPort.on('message', () => parentPort.postMessage(received));
 async function fanOut(clients: number, rate: number, seconds: number): Promise<string[][]> {
   const key = generateApiKey();
   const server = controlPlane(key);
-  const base = await server.listen({ port: 0, host: '127.0.0.1' });
+  await server.listen({ port: 0, host: '127.0.0.1' });
   const { port } = server.server.address() as AddressInfo;
   // The clients run on a worker thread (the other core): their parsing is not the server's cost.
   const readers = new Worker(SSE_CLIENTS, { eval: true, workerData: { port, key, clients } });

@@ -16,6 +16,7 @@ import {
   type TaskRun,
 } from '../../operators/internal/index.js';
 import { BackpressureError, MaxInstancesError, MinInstancesError } from '../errors.js';
+import { publishMIEvent } from './mi-channel.js';
 import { MITrace } from './mi-trace.js';
 import type { MIDecidedEvent, MIEvent } from './mi-event.js';
 import type { MIReason, MIResult, MIStatus } from './mi-result.js';
@@ -289,6 +290,7 @@ export class MIRun<I, R> implements PoolSink<I, R> {
       countEvent(this.counters, event);
     }
     this.trace?.observe(event);
+    publishMIEvent(event as MIEvent<unknown, unknown>);
     this.subscriber.next(event);
   }
 
@@ -341,6 +343,7 @@ export class MIRun<I, R> implements PoolSink<I, R> {
       ...(cause !== undefined ? { cause } : {}),
     };
     this.trace?.observe(event);
+    publishMIEvent(event as MIEvent<unknown, unknown>);
     this.subscriber.next(event);
     if (this.pool.activeCount === 0) this.end();
   }

@@ -3,7 +3,6 @@ import { ConfigError } from '../errors.js';
 import { asyncIteratorIntake, type ClosableIntake, iteratorIntake } from './intakes.js';
 import { recordDecisions } from './decision-receipts.js';
 import { withInstanceRecords } from './instance-records.js';
-import { publishMIEvents } from './mi-channel.js';
 import type { MIEvent } from './mi-event.js';
 import { MIRun } from './mi-run.js';
 import { type MISpec, validateSpec } from './spec.js';
@@ -106,8 +105,7 @@ function withConsumers<I, R>(
   events: Observable<MIEvent<I, R>>,
 ): Observable<MIEvent<I, R>> {
   const recorded = spec.keep === 'summary' ? events : events.pipe(withInstanceRecords<I, R>());
-  const published = recorded.pipe(publishMIEvents<I, R>());
-  return spec.receipts ? published.pipe(recordDecisions(spec.receipts)) : published;
+  return spec.receipts ? recorded.pipe(recordDecisions(spec.receipts)) : recorded;
 }
 
 /** 0, 1, …, n − 1 (a source of known length: every index is admitted at the start). */

@@ -53,20 +53,23 @@ function operationId(params: unknown): string {
 const json = (reply: FastifyReply, value: unknown) =>
   reply.type('application/json; charset=utf-8').send(toWire(value));
 
+/** What an API route's error answers: 400 naming fields, 404, 503, or `sendError`'s. */
+function apiError(reply: FastifyReply, error: unknown): FastifyReply {
+  if (error instanceof BadRequest)
+    return reply.code(400).send({ error: 'bad-request', message: error.message, fields: error.fields });
+  if (error instanceof UnknownOperationError)
+    return reply.code(404).send({ error: 'unknown-operation', message: error.message });
+  if (error instanceof DaemonNotRunningError)
+    return reply.code(503).send({ error: 'not-running', message: error.message });
+  return sendError(reply, error);
+}
+
 /** The `/api` routes (health, metrics, operations, runs, cases, receipts, events, OpenAPI). Authentication and rate limiting run before them (`createServer`). */
 export async function apiRoutes(
   app: FastifyInstance,
   { daemon, feed, sse, receipts }: ApiContext,
 ): Promise<void> {
-  app.setErrorHandler((error: unknown, _request, reply) => {
-    if (error instanceof BadRequest)
-      return reply.code(400).send({ error: 'bad-request', message: error.message, fields: error.fields });
-    if (error instanceof UnknownOperationError)
-      return reply.code(404).send({ error: 'unknown-operation', message: error.message });
-    if (error instanceof DaemonNotRunningError)
-      return reply.code(503).send({ error: 'not-running', message: error.message });
-    return sendError(reply, error);
-  });
+  app.setErrorHandler((error: unknown, _request, reply) => apiError(reply, error));
 
   app.get('/health', (_request, reply) => {
     const health = daemon.health();
@@ -87,17 +90,15 @@ export async function apiRoutes(
   });
   app.post('/operations/:id/execute', (request, reply) => {
     const id = operationId(request.params);
-    // The body is the payload; a client that goes away cancels its run.
-    return new Promise<FastifyReply>((resolve, reject) => {
-      const run = daemon.run(id, request.body ?? undefined).subscribe({
-        next: (result) => resolve(json(reply, result)),
-        error: reject,
-      });
-      // The response's 'close' (not the request's, which fires once its body is read): the client left.
-      reply.raw.on('close', () => {
-        if (!reply.raw.writableFinished) run.unsubscribe();
-      });
+    // The body is the payload; a client that goes away cancels its run. (Answered from the
+    // subscription, without a promise: a synchronous operation answers in the same turn.)
+    const run = daemon.run(id, request.body ?? undefined).subscribe({
+      next: (result) => json(reply, result),
+      error: (error: unknown) => apiError(reply, error),
     });
+    // The response's 'close' (not the request's, which fires once its body is read): the client left.
+    if (!run.closed) reply.raw.on('close', () => reply.raw.writableFinished || run.unsubscribe());
+    return reply;
   });
   app.get('/cases', (_request, reply) => json(reply, feed.caseList()));
   app.get('/receipts/root', (_request, reply) => {
