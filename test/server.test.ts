@@ -154,6 +154,23 @@ describe('control plane: the HTTP API', () => {
     expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  it('CORS opens to the configured origins only', async () => {
+    const { base } = await start({ corsOrigins: ['https://ops.example'] });
+    const preflight = (origin: string) =>
+      fetch(`${base}/api/health`, {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': 'GET',
+          'access-control-request-headers': 'authorization',
+        },
+      });
+    expect((await preflight('https://ops.example')).headers.get('access-control-allow-origin')).toBe(
+      'https://ops.example',
+    );
+    expect((await preflight('https://evil.example')).headers.get('access-control-allow-origin')).toBeNull();
+  });
+
   it('an OpenAPI 3.1 document generated from the zod schemas', async () => {
     const { call } = await start();
     const document = (await (await call('/api/openapi.json')).json()) as {

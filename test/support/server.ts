@@ -33,6 +33,7 @@ export async function startTestServer(
     readonly auth?: ApiKeyAuth;
     readonly eventBuffer?: number;
     readonly bodyLimit?: number;
+    readonly corsOrigins?: readonly string[];
   } = {},
 ): Promise<TestServer> {
   const key = generateApiKey();
@@ -100,6 +101,7 @@ export async function startTestServer(
     ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
     ...(options.eventBuffer ? { eventBuffer: options.eventBuffer } : {}),
     ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
+    ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
     drainMs: 500,
   });
   await server.listen({ port: 0, host: '127.0.0.1' });
