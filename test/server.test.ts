@@ -138,12 +138,24 @@ describe('control plane: the HTTP API', () => {
 
   it('security headers on every response; CORS closed unless configured', async () => {
     const { base, call } = await start();
+    // The page: helmet's document headers, its own script only.
+    const page = await fetch(`${base}/`);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(page.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    // The API, answered or refused: the OWASP REST set (loads nothing, not framed, not cached).
     for (const response of [
-      await fetch(`${base}/`),
       await call('/api/health'),
       await fetch(`${base}/api/health`),
+      await call('/api/nope'),
     ]) {
-      expect(response.headers.get('content-security-policy')).toContain("script-src 'self'");
+      expect(response.headers.get('content-security-policy')).toBe(
+        "default-src 'none'; frame-ancestors 'none'",
+      );
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      expect(response.headers.get('strict-transport-security')).toBeTruthy();
+    }
+    for (const response of [page, await fetch(`${base}/dashboard.js`)]) {
       expect(response.headers.get('x-content-type-options')).toBe('nosniff');
       expect(response.headers.get('strict-transport-security')).toBeTruthy();
     }
