@@ -41,7 +41,7 @@ describe('control plane: the HTTP API', () => {
       id: string;
       lastRun?: { status: string };
     }[];
-    expect(operations.map((o) => o.id)).toEqual(['echo', 'odd', 'boom', 'quotes']);
+    expect(operations.map((o) => o.id)).toEqual(['echo', 'odd', 'sealed', 'boom', 'quotes']);
     expect(operations[0]!.lastRun?.status).toBe('succeeded');
     expect(await (await call('/api/operations/echo/runs?limit=1')).json()).toHaveLength(1);
     expect(await (await call('/api/metrics')).json()).toMatchObject({ succeeded: 1, failed: 0 });
@@ -72,6 +72,13 @@ describe('control plane: the HTTP API', () => {
       status: 'succeeded',
       value: { big: '100000000000000000000', pair: [{ n: 1 }, { n: 1 }], self: '[Circular]' },
     });
+    // A toJSON that throws: the answer describes it, and the event stream carries on.
+    const sealed = await (await call('/api/operations/sealed/execute', { method: 'POST' })).json();
+    expect(sealed).toEqual({ unserializable: 'no JSON for you' });
+    const events = await readEvents(await call('/api/events?lastEventId=0'), (e) =>
+      e.some((event) => event.data.includes('unserializable')),
+    );
+    expect(events.length).toBeGreaterThan(0); // the stream carried on
   });
 
   it('missing, wrong and wrong-length keys are 401; Bearer and x-api-key both work', async () => {

@@ -9,6 +9,16 @@ export function toWire(value: unknown): string {
   // The objects from the root to the one being written: a value among them is a cycle. (A value
   // merely seen before is not: two fields may share one object.)
   const ancestors: unknown[] = [];
+  try {
+    return writeJson(value, ancestors);
+  } catch (error) {
+    // A getter or a toJSON that throws: the value is described, never thrown at the caller (an
+    // event publisher, a response being written).
+    return JSON.stringify({ unserializable: errorOf(error).message });
+  }
+}
+
+function writeJson(value: unknown, ancestors: unknown[]): string {
   return (
     JSON.stringify(value, function replacer(this: unknown, _key, item: unknown) {
       if (typeof item === 'bigint') return item.toString();

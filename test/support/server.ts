@@ -49,6 +49,14 @@ export async function startTestServer(
     },
   });
   daemon.schedule({
+    id: 'sealed',
+    run: () => ({
+      toJSON() {
+        throw new Error('no JSON for you');
+      },
+    }),
+  });
+  daemon.schedule({
     id: 'boom',
     run: () => {
       throw new Error('boom went the operation');
