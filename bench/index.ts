@@ -5,7 +5,7 @@
  */
 import { benchDaemon } from './daemon.bench.js';
 import { benchDistributed } from './distributed.bench.js';
-import { benchEarlyCompletion, benchMIMemory, benchMIThroughput } from './mi.bench.js';
+import { benchEarlyCompletion, benchMIMemory, benchMIThroughput, benchTelemetryCost } from './mi.bench.js';
 import { benchPool } from './pool.bench.js';
 import { benchRdf } from './rdf.bench.js';
 import { benchRdfPull } from './rdf-pull.bench.js';
@@ -26,6 +26,7 @@ if (wants('mi')) {
   await benchMIThroughput(quick ? [100_000] : [100_000, 1_000_000], full);
   await benchMIMemory();
   await benchEarlyCompletion();
+  await benchTelemetryCost();
 }
 if (wants('daemon')) await benchDaemon();
 if (wants('receipts')) await benchReceipts();

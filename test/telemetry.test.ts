@@ -11,6 +11,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   allSucceed,
   createDaemon,
+  miEvents,
   runMultipleInstance,
   threshold,
   type WorkflowDefinition,
@@ -192,5 +193,18 @@ describe('OpenTelemetry spans (@opentelemetry/api; the SDK only in tests)', () =
     expect(slow.status.code).toBe(SpanStatusCode.UNSET);
     const fastRun = named('rxdaemon.operation').find((s) => parentOf(s) === fast.spanContext().spanId);
     expect(fastRun?.attributes['rxdaemon.status']).toBe('succeeded');
+  });
+
+  it('telemetry: false opts a task out: no spans, nothing on MI_CHANNEL', async () => {
+    const seen: string[] = [];
+    const watching = miEvents().subscribe((e) => seen.push(`${e.taskId} ${e.type}`));
+    await lastValueFrom(
+      runMultipleInstance(2, { taskId: 'quiet', concurrency: 2, telemetry: false, run: (n: number) => n }),
+    );
+    await lastValueFrom(runMultipleInstance(1, { taskId: 'loud', concurrency: 1, run: (n: number) => n }));
+    watching.unsubscribe();
+    expect(named('rxdaemon.mi_task').map((s) => attribute(s, 'task_id'))).toEqual(['loud']);
+    expect(seen.some((e) => e.startsWith('quiet'))).toBe(false);
+    expect(seen).toContain('loud decided');
   });
 });

@@ -52,6 +52,8 @@ export class MIRun<I, R> implements PoolSink<I, R> {
   private lastFailure: unknown;
   /** Spans, when an OpenTelemetry SDK records; undefined (and free) otherwise. */
   private readonly trace: MITrace | undefined;
+  /** Published on MI_CHANNEL (unless the spec opts out). */
+  private readonly observed: boolean;
 
   constructor(
     private readonly spec: MISpec<I, R>,
@@ -61,7 +63,8 @@ export class MIRun<I, R> implements PoolSink<I, R> {
     this.taskId = spec.taskId;
     this.caseId = spec.caseId ?? spec.taskId;
     this.rule = spec.completion ?? allSettled();
-    this.trace = MITrace.start(this.taskId, this.caseId);
+    this.observed = spec.telemetry !== false;
+    this.trace = this.observed ? MITrace.start(this.taskId, this.caseId) : undefined;
     this.pool = new Pool(
       this.instanceTask(),
       this,
@@ -290,7 +293,7 @@ export class MIRun<I, R> implements PoolSink<I, R> {
       countEvent(this.counters, event);
     }
     this.trace?.observe(event);
-    publishMIEvent(event as MIEvent<unknown, unknown>);
+    if (this.observed) publishMIEvent(event as MIEvent<unknown, unknown>);
     this.subscriber.next(event);
   }
 
@@ -343,7 +346,7 @@ export class MIRun<I, R> implements PoolSink<I, R> {
       ...(cause !== undefined ? { cause } : {}),
     };
     this.trace?.observe(event);
-    publishMIEvent(event as MIEvent<unknown, unknown>);
+    if (this.observed) publishMIEvent(event as MIEvent<unknown, unknown>);
     this.subscriber.next(event);
     if (this.pool.activeCount === 0) this.end();
   }

@@ -64,6 +64,11 @@ export interface MISpec<I, R> {
   readonly creationMode?: 'static' | 'dynamic';
   /** Keep a record per instance (default `'all'`) or counters only. */
   readonly keep?: 'all' | 'summary';
+  /**
+   * `false`: this task is neither traced (OpenTelemetry spans) nor published on `MI_CHANNEL` (so a
+   * control plane does not see it) — for an internal task too hot or too noisy to watch. Default on.
+   */
+  readonly telemetry?: boolean;
   /** Cancels one instance by index (WCP-19). */
   readonly cancel?: Observable<number>;
   /** Force-completes the task (WCP-27). */
@@ -103,6 +108,7 @@ const specSchema = z
     maxBuffered: z.number().int().min(1).optional(),
     creationMode: z.enum(['static', 'dynamic']).optional(),
     keep: z.enum(['all', 'summary']).optional(),
+    telemetry: z.boolean().optional(),
     cancel: observable.optional(),
     complete: observable.optional(),
     abort: observable.optional(),
