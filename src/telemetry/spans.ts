@@ -5,7 +5,10 @@ import { errorSummary as errorOf } from '../errors.js';
  * Spans through `@opentelemetry/api` only: without an SDK the API's tracer is a no-op, its spans do
  * not record, and every helper here returns at once — one `isRecording()` check per run.
  */
-const tracer = () => trace.getTracer('rxdaemon');
+const proxy = trace.getTracer('rxdaemon');
+// One proxy tracer for the process: it finds the provider registered at the time of each span, so
+// an SDK set up after this module loaded is still used.
+const tracer = () => proxy;
 
 /** A span under `parent`, or undefined when nothing records (no SDK, or not sampled). */
 export function startSpan(
