@@ -21,6 +21,8 @@ interface Client {
 export class SseClients {
   private readonly clients = new Set<Client>();
   private batch: string[] = [];
+  /** Events among `batch` (heartbeats are not): the feed's last id minus this is what was flushed. */
+  private batchedEvents = 0;
   private flushPending = false;
   private flushing: Subscription | undefined;
   private readonly heartbeat: Subscription;
@@ -35,6 +37,7 @@ export class SseClients {
     this.stopListening = feed.listen((entry) => {
       if (this.clients.size === 0) return;
       this.batch.push(entry.frame);
+      this.batchedEvents++;
       this.scheduleFlush();
     });
     // A comment line now and then keeps proxies from closing an idle stream.
@@ -62,8 +65,9 @@ export class SseClients {
       'x-accel-buffering': 'no',
     });
     // Events already in the batch reach this client with it: its replay stops before them.
-    const after = lastEventId ?? this.feed.lastId - this.batch.length;
-    const { entries, complete } = this.feed.replay(after, this.feed.lastId - this.batch.length);
+    const flushed = this.feed.lastId - this.batchedEvents;
+    const after = lastEventId ?? flushed;
+    const { entries, complete } = this.feed.replay(after, flushed);
     const client: Client = {
       response,
       own:
@@ -97,6 +101,7 @@ export class SseClients {
     this.flushPending = false;
     const shared = this.batch.length > 0 ? Buffer.from(this.batch.join('')) : undefined;
     this.batch = [];
+    this.batchedEvents = 0;
     for (const client of this.clients) {
       const { response } = client;
       if (response.writableLength > MAX_BACKLOG) {
