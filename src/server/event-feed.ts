@@ -20,10 +20,6 @@ export class FeedEntry {
     private readonly event: AnyEvent,
   ) {}
 
-  get type(): string {
-    return this.event.type;
-  }
-
   /** `id: …`, `event: <source>`, `data: <JSON>` and the blank line that ends it. */
   get frame(): string {
     return (this.serialised ??= `id: ${this.id}\nevent: ${this.source}\ndata: ${toWire({ source: this.source, ...this.event })}\n\n`);

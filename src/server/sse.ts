@@ -48,10 +48,6 @@ export class SseClients {
     });
   }
 
-  get size(): number {
-    return this.clients.size;
-  }
-
   /**
    * Streams the feed to `response` from the event after `lastEventId` (the `Last-Event-ID` a
    * reconnecting client sends); a `gap` event first when the ring no longer holds all it missed.

@@ -241,18 +241,17 @@ export class YawlBridge {
     switch (event.type) {
       case 'task:enabled': {
         const miHandler = this.miHandlerOf(taskId);
-        if (miHandler && this.slots.get(caseId, taskId)?.run === undefined && this.isMI(caseId, taskId)) {
+        const free =
+          this.slots.get(caseId, taskId)?.run === undefined &&
+          this.context.engine.tasks(caseId).get(taskId) === 'enabled';
+        if (miHandler && free && this.isMI(caseId, taskId)) {
           runMIFromCaseData(this.context, caseId, taskId, miHandler, {
             concurrency: this.options.miConcurrency ?? 10,
             retry: this.options.retry,
           });
           return;
         }
-        if (
-          this.autoRuns(taskId) &&
-          this.slots.get(caseId, taskId)?.run === undefined &&
-          this.context.engine.tasks(caseId).get(taskId) === 'enabled'
-        ) {
+        if (this.autoRuns(taskId) && free) {
           runTask(this.context, caseId, taskId);
         }
         return;
