@@ -299,6 +299,22 @@ describe('receipts: hash chain and Merkle tree', () => {
     expect(again.root()).toBe(log.root());
   });
 
+  it('hashes strings of any script and size as BLAKE3 of their UTF-8, through one reused buffer', async () => {
+    await hashingReady();
+    const { blake3, leafHash, toHex } = await import('../src/receipts/blake3.js');
+    const utf8 = (text: string) => new TextEncoder().encode(text);
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: 'binary', maxLength: 300 }), async (text) => {
+        expect(toHex(blake3(text))).toBe(await blake3Hex(utf8(text)));
+        expect(toHex(leafHash(text))).toBe(await blake3Hex(concat(new Uint8Array([0]), utf8(text))));
+      }),
+    );
+    // Past the reused buffer's bound (1 MiB): its own space, and the next small one still right.
+    const large = 'ä€'.repeat(400_000);
+    expect(toHex(leafHash(large))).toBe(await blake3Hex(concat(new Uint8Array([0]), utf8(large))));
+    expect(toHex(blake3('after'))).toBe(await blake3Hex(utf8('after')));
+  });
+
   it('verifyProof never throws, whatever it is given', () => {
     const log = createReceiptLog();
     for (let i = 0; i < 9; i++) log.append(i);

@@ -84,6 +84,14 @@ interface Stopping {
  */
 const TRIGGER_BACKOFF = { initialDelayMs: 1000, multiplier: 2, maxDelayMs: 60_000 } as const;
 
+/** The event that reports a run's end, by its status: one constant string, not one built per run. */
+const FINISHED = {
+  succeeded: 'operation:succeeded',
+  failed: 'operation:failed',
+  skipped: 'operation:skipped',
+  cancelled: 'operation:cancelled',
+} as const satisfies Record<OperationResult['status'], `operation:${OperationResult['status']}`>;
+
 /** The rxdaemon daemon; made by {@link createDaemon}. */
 export class Daemon {
   readonly id: string;
@@ -467,7 +475,7 @@ export class Daemon {
     endSpan(job.span, status, error, { 'rxdaemon.attempt': attempts });
     job.span = undefined;
     this.emit({
-      type: `operation:${status}`,
+      type: FINISHED[status],
       daemonId: this.id,
       at: endedAt,
       operationId: result.id,

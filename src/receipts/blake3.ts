@@ -24,12 +24,36 @@ export function hashingReady(): Promise<void> {
   return wasmReady;
 }
 
-/** BLAKE3 of bytes, by whichever hasher is ready. */
-function digestOf(bytes: Uint8Array | string): Uint8Array {
-  if (hasher === undefined) return pureBlake3(typeof bytes === 'string' ? encoder.encode(bytes) : bytes);
+/** BLAKE3 of bytes (UTF-8 for a string), by whichever hasher is ready. */
+function digestOf(data: Uint8Array | string): Uint8Array {
+  const bytes = typeof data === 'string' ? utf8(data, 0) : data;
+  if (hasher === undefined) return pureBlake3(bytes);
   hasher.init();
   hasher.update(bytes);
   return hasher.digest('binary');
+}
+
+/** Reused UTF-8 scratch space: encoding a string into it allocates nothing per hash. */
+let scratch = new Uint8Array(4096);
+const MAX_SCRATCH = 1 << 20;
+
+/**
+ * `text` as UTF-8 in the scratch space from byte `offset` on (the bytes before it left as they are);
+ * a view of the scratch up to its end. hash-wasm would encode a string into a new Buffer on every
+ * call — three times the cost of hashing an API key.
+ */
+function utf8(text: string, offset: number): Uint8Array {
+  // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+  const needed = offset + text.length * 3;
+  let into = scratch;
+  if (into.length < needed) {
+    // Grown up to a bound; a larger text gets space of its own (the scratch stays small).
+    into = new Uint8Array(needed);
+    into.set(scratch.subarray(0, offset));
+    if (needed <= MAX_SCRATCH) scratch = into;
+  }
+  const { written } = encoder.encodeInto(text, into.subarray(offset));
+  return into.subarray(0, offset + written);
 }
 
 /** 0x01 ‖ left ‖ right, reused: one `update` per node instead of three (each call crosses into WASM). */
@@ -41,16 +65,10 @@ export function blake3(data: Uint8Array | string): Uint8Array {
   return digestOf(data);
 }
 
-/** Reused UTF-8 scratch space: encoding a receipt into it allocates nothing per receipt. */
-let scratch = new Uint8Array(4096);
-
 /** A Merkle leaf: BLAKE3(0x00 ‖ UTF-8 of text). */
 export function leafHash(text: string): Uint8Array {
-  // UTF-8 takes at most 3 bytes per UTF-16 code unit; byte 0 is the 0x00 prefix.
-  if (scratch.length < text.length * 3 + 1) scratch = new Uint8Array(text.length * 3 + 1);
   scratch[0] = 0x00;
-  const { written } = encoder.encodeInto(text, scratch.subarray(1));
-  return digestOf(scratch.subarray(0, written + 1));
+  return digestOf(utf8(text, 1));
 }
 
 /** A Merkle node: BLAKE3(0x01 ‖ left ‖ right) over raw 32-byte digests. */

@@ -231,10 +231,20 @@ export function detectInjection(value: unknown): InjectionReport {
 const IDENTIFIER = /^[\p{L}\p{N}][\p{L}\p{N}\p{M}_.:#@/+-]{0,255}$/u;
 
 /**
+ * Identifiers already let through. The verdict is a pure function of the text, and the same few ids
+ * (operations, tasks, workflows) are checked on every call that names them, while the check itself
+ * runs some forty expressions; bounded, and emptied when full, so strings sent to fill it only cost
+ * their own check.
+ */
+const judgedSafe = new Set<string>();
+const JUDGED_SAFE_LIMIT = 4096;
+
+/**
  * Lets through what can safely name a workflow, case or task, and throws otherwise.
  * @throws InjectionError naming the threats (or `not-an-identifier` for spaces, quotes, empty, …)
  */
 export function assertSafeIdentifier(id: unknown): asserts id is string {
+  if (typeof id === 'string' && judgedSafe.has(id)) return;
   let text: string;
   try {
     text = typeof id === 'string' ? id : String(id);
@@ -245,4 +255,6 @@ export function assertSafeIdentifier(id: unknown): asserts id is string {
   const threats = report.threats.map((t) => `${t.kind}:${t.rule}`);
   if (typeof id !== 'string' || !IDENTIFIER.test(id)) threats.unshift('not-an-identifier');
   if (threats.length > 0) throw new InjectionError(text, threats);
+  if (judgedSafe.size >= JUDGED_SAFE_LIMIT) judgedSafe.clear();
+  judgedSafe.add(text);
 }

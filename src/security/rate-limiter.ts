@@ -42,10 +42,12 @@ const optionsSchema = z.strictObject({
 });
 
 /**
- * Idle keys checked per call, oldest first: the sweep is spread over calls, so no call pays for a
- * walk over every key, and memory still follows the active keys.
+ * Every `SWEEP_EVERY` calls, up to `SWEEP_LIMIT` idle keys are checked, oldest first: two a call on
+ * average, spread so that no call pays for a walk over every key (nor every call for an iterator),
+ * and memory still follows the active keys.
  */
-const SWEEP_PER_CALL = 2;
+const SWEEP_EVERY = 16;
+const SWEEP_LIMIT = 2 * SWEEP_EVERY;
 
 /**
  * Keys longer than this are tracked by their BLAKE3 digest: V8 hashes very long strings by their
@@ -67,12 +69,15 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   parseConfig('rate limiter options', optionsSchema, options);
   const { capacity, refillPerSecond, scheduler = asyncScheduler, maxKeys = 100_000 } = options;
   const buckets = new Map<string, Bucket>();
+  /** The key used last: already at the end of `buckets`, so not moved there again. */
+  let newest: string | undefined;
+  let calls = 0;
   /** The least recently used keys come first (a used key is re-inserted): forget those refilled. */
   const sweep = (now: number): void => {
-    for (let i = 0; i < SWEEP_PER_CALL; i++) {
-      const oldest = buckets.entries().next();
-      if (oldest.done || !oldest.value[1].isFull(now)) return;
-      buckets.delete(oldest.value[0]);
+    let checked = 0;
+    for (const [key, bucket] of buckets) {
+      if (checked++ === SWEEP_LIMIT || !bucket.isFull(now)) return;
+      buckets.delete(key);
     }
   };
   const limiter: RateLimiter = {
@@ -87,13 +92,18 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     take(given) {
       const key = keyOf(String(given));
       const now = scheduler.now();
-      sweep(now);
+      if (++calls % SWEEP_EVERY === 0) sweep(now);
       let bucket = buckets.get(key);
-      if (bucket)
-        buckets.delete(key); // re-inserted below: Map order is recency order
-      else bucket = new Bucket(capacity, refillPerSecond, now);
-      buckets.set(key, bucket);
-      if (buckets.size > maxKeys) buckets.delete(buckets.keys().next().value!);
+      if (bucket === undefined) {
+        bucket = new Bucket(capacity, refillPerSecond, now);
+        buckets.set(key, bucket);
+        if (buckets.size > maxKeys) buckets.delete(buckets.keys().next().value!);
+      } else if (key !== newest) {
+        // Moved to the end: Map order is recency order.
+        buckets.delete(key);
+        buckets.set(key, bucket);
+      }
+      newest = key;
       const allowed = bucket.take(now);
       return {
         allowed,

@@ -14,7 +14,7 @@ import { dashboardRoutes } from './dashboard/routes.js';
 import { EventFeed } from './event-feed.js';
 import { apiRoutes } from './routes.js';
 import { SseClients } from './sse.js';
-import { securityHeaders } from './security-headers.js';
+import { documentHeaders, forApi } from './security-headers.js';
 import { sendError } from './send-error.js';
 
 export interface ServerOptions {
@@ -92,12 +92,14 @@ export function createServer(options: ServerOptions): FastifyInstance {
   );
   const sse = new SseClients(feed, options.scheduler ?? asyncScheduler, asapScheduler);
 
-  securityHeaders(app);
   if (options.corsOrigins?.length) void app.register(cors, { origin: [...options.corsOrigins] });
 
-  // A callback hook, not an async one: no promise and no extra turn on every request.
-  app.addHook('onRequest', (request, reply, done) => {
-    if (!request.url.startsWith('/api')) return done();
+  // One callback hook for every request (not an async one: no promise, no extra turn): the API's
+  // headers, its key and its rate; the dashboard's document headers.
+  const dashboardHeaders = documentHeaders();
+  app.addHook('onRequest', function guard(request, reply, done) {
+    if (!request.url.startsWith('/api')) return dashboardHeaders.call(this, request, reply, done);
+    forApi(reply);
     let who: string;
     try {
       const outcome = auth.authenticate(presentedKey(request));
@@ -144,11 +146,13 @@ export function createServer(options: ServerOptions): FastifyInstance {
   return app;
 }
 
+const BEARER = /^bearer\s+/i;
+
 /** `Authorization: Bearer <key>`, else `x-api-key`; undefined when neither is given. */
 function presentedKey(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
-  if (typeof header === 'string' && /^bearer\s+/i.test(header))
-    return header.replace(/^bearer\s+/i, '').trim();
+  const scheme = typeof header === 'string' ? BEARER.exec(header) : null;
+  if (scheme) return scheme.input.slice(scheme[0].length).trim();
   const key = request.headers['x-api-key'];
   return typeof key === 'string' ? key : undefined;
 }
