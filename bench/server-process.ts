@@ -1,7 +1,8 @@
 /**
  * One server for the control-plane benchmark, in a process of its own: `bare` (a Fastify route
  * returning the JSON an execute returns) or `control-plane` (createServer with auth and rate
- * limiting over a daemon with a no-op operation). Prints its URL, then serves until killed.
+ * limiting over a daemon with a no-op operation). Prints its URL, then serves until killed. Started
+ * without the `rxdaemon-source` condition, it runs the built package (`dist`).
  */
 import Fastify from 'fastify';
 import { createApiKeyAuth, createDaemon, createRateLimiter, hashApiKey } from 'rxdaemon';

@@ -2,14 +2,17 @@
  * The control plane (issue 14), against baselines in the same process: `POST execute` of a no-op
  * operation through auth, rate limiting and the daemon, against a bare Fastify route that returns
  * the same JSON; SSE fan-out to 100 clients at 10,000 events/s; and the timing of a wrong API key
- * against a right one. The load generators run in a child process or a worker thread, so the
- * server's thread is the server's alone (on 2 cores: one each).
+ * against a right one. For execute, both servers run built (as users run the package) in processes
+ * of their own pinned to one CPU, this process the load on the others; the SSE clients run on a
+ * worker thread, so the server's thread is the server's alone.
  */
 import diagnostics from 'node:diagnostics_channel';
 import { Agent, request } from 'node:http';
 import { Worker } from 'node:worker_threads';
 import type { AddressInfo } from 'node:net';
-import { execFile, spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import autocannon from 'autocannon';
 import { createRequire } from 'node:module';
 import {
   createApiKeyAuth,
@@ -22,45 +25,29 @@ import {
 import { createServer } from 'rxdaemon/server';
 import { collectGarbage, table } from './harness.js';
 
-const AUTOCANNON = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
 const SERVER = new URL('./server-process.ts', import.meta.url).pathname;
+const ROOT = new URL('..', import.meta.url).pathname;
 const CONNECTIONS = 32;
-const SECONDS = 5;
+/** Paired windows: short, alternating, many — this machine's speed drifts by ×2 over minutes. */
+const ROUNDS = 20;
+const WINDOW_SECONDS = 0.5;
 
-/**
- * autocannon in a child process (its CLI, `--json`): parsing ~10,000 responses a second costs a
- * core, which must not be the server's.
- */
-async function load(
-  url: string,
-  headers: Record<string, string>,
-  seconds = SECONDS,
-): Promise<{ rps: number; p99: number; bad: number }> {
-  const args = [
-    AUTOCANNON,
-    '--json',
-    '-c',
-    String(CONNECTIONS),
-    '-d',
-    String(seconds),
-    '-m',
-    'POST',
-    '-b',
-    '{"n":1}',
-  ];
-  for (const [name, value] of Object.entries({ 'content-type': 'application/json', ...headers }))
-    args.push('-H', `${name}=${value}`);
-  const output = await new Promise<string>((resolve, reject) =>
-    execFile(process.execPath, [...args, url], { maxBuffer: 1 << 24 }, (error, stdout) =>
-      error ? reject(error) : resolve(stdout),
-    ),
-  );
-  const result = JSON.parse(output) as {
-    requests: { average: number };
-    latency: { p99: number };
-    non2xx: number;
-    errors: number;
-  };
+interface Window {
+  readonly rps: number;
+  readonly p99: number;
+  readonly bad: number;
+}
+
+/** One autocannon window from this (load) process. */
+async function load(url: string, headers: Record<string, string>, seconds: number): Promise<Window> {
+  const result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: seconds,
+    method: 'POST',
+    body: '{"n":1}',
+    headers: { 'content-type': 'application/json', ...headers },
+  });
   return { rps: result.requests.average, p99: result.latency.p99, bad: result.non2xx + result.errors };
 }
 
@@ -75,15 +62,28 @@ function controlPlane(key: string) {
   });
 }
 
-/** A server of `server-process.ts` in a child process; resolves with its URL and a stop switch. */
-async function serverProcess(args: readonly string[]): Promise<{ url: string; stop: () => void }> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', '--conditions=rxdaemon-source', SERVER, ...args],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+/** `taskset` with these arguments, when the machine has it; false when it does not. */
+function taskset(args: readonly string[]): boolean {
+  try {
+    execFileSync('taskset', args, { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A server of `server-process.ts` in a child process on `cpu` (when pinning works), running the
+ * built package (`dist`, as users run it — not the TypeScript sources through tsx); resolves with
+ * its URL and a stop switch.
+ */
+async function serverProcess(
+  args: readonly string[],
+  cpu: number | undefined,
+): Promise<{ url: string; stop: () => void }> {
+  const node = [process.execPath, '--import', 'tsx', SERVER, ...args];
+  const [command, ...rest] = cpu === undefined ? node : ['taskset', '-c', String(cpu), ...node];
+  const child = spawn(command!, rest, { stdio: ['ignore', 'pipe', 'inherit'], cwd: ROOT });
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
     child.once('exit', (code) => reject(new Error(`server-process exited with ${code}`)));
@@ -91,53 +91,72 @@ async function serverProcess(args: readonly string[]): Promise<{ url: string; st
   return { url, stop: () => child.kill() };
 }
 
+const median = (xs: readonly number[]): number => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[sorted.length >> 1]!;
+};
+
 /**
- * Each server in a process of its own, the load in another (2 cores: one each), alternated three
- * times, the best run of each kept — this machine's speed drifts between runs.
+ * Both servers up at once, each in a process of its own on the last CPU, this process (the load)
+ * on the others; then ROUNDS rounds of a WINDOW_SECONDS window on each, alternating which goes
+ * first. Each round's ratio compares two windows a second apart, so the machine's drift cancels;
+ * the figures are medians over the rounds.
  */
 async function executeThroughput(): Promise<string[][]> {
+  execFileSync(
+    process.execPath,
+    [createRequire(import.meta.url).resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+    {
+      cwd: ROOT,
+      stdio: 'inherit',
+    },
+  );
+  const cpus = availableParallelism();
+  const serverCpu =
+    cpus >= 2 && taskset(['-p', '-c', `0-${cpus - 2}`, String(process.pid)]) ? cpus - 1 : undefined;
   const key = generateApiKey();
-  const ours = await serverProcess(['control-plane', key]);
   const headers = { authorization: `Bearer ${key}` };
-  const url = `${ours.url}/api/operations/noop/execute`;
+  const ours = await serverProcess(['control-plane', key], serverCpu);
+  const execute = `${ours.url}/api/operations/noop/execute`;
   // The JSON an execute returns, for the bare route to return.
   const sample = await (
-    await fetch(url, {
+    await fetch(execute, {
       method: 'POST',
       headers: { ...headers, 'content-type': 'application/json' },
       body: '{"n":1}',
     })
   ).text();
-  ours.stop();
-  let baseline = { rps: 0, p99: 0, bad: 0 };
-  let best = { rps: 0, p99: 0, bad: 0 };
-  for (let round = 0; round < 3; round++) {
-    const bare = await serverProcess(['bare', '', sample]);
-    await load(`${bare.url}/noop`, {}, 2); // warm-up: JIT, lazily loaded modules
-    const b = await load(`${bare.url}/noop`, {});
+  const bare = await serverProcess(['bare', '', sample], serverCpu);
+  const targets = [
+    { url: `${bare.url}/noop`, headers: {}, windows: [] as Window[] },
+    { url: execute, headers, windows: [] as Window[] },
+  ];
+  try {
+    for (const target of targets) await load(target.url, target.headers, 2); // warm-up: JIT, lazy modules
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const target of round % 2 ? [...targets].reverse() : targets)
+        target.windows.push(await load(target.url, target.headers, WINDOW_SECONDS));
+    }
+  } finally {
+    ours.stop();
     bare.stop();
-    const server = await serverProcess(['control-plane', key]);
-    await load(`${server.url}/api/operations/noop/execute`, headers, 2);
-    const o = await load(`${server.url}/api/operations/noop/execute`, headers);
-    server.stop();
-    if (b.rps > baseline.rps) baseline = b;
-    if (o.rps > best.rps) best = o;
+    if (serverCpu !== undefined) taskset(['-p', '-c', `0-${cpus - 1}`, String(process.pid)]);
   }
+  const [b, o] = targets.map((t) => t.windows) as [Window[], Window[]];
+  const ratios = o.map((w, i) => w.rps / b[i]!.rps);
+  const row = (name: string, windows: Window[], ratio: string): string[] => [
+    name,
+    `${Math.round(median(windows.map((w) => w.rps)))}/s`,
+    `${median(windows.map((w) => w.p99))} ms`,
+    ratio,
+    String(windows.reduce((sum, w) => sum + w.bad, 0)),
+  ];
+  console.log(
+    `Servers ${serverCpu === undefined ? 'unpinned' : `pinned to CPU ${serverCpu}, load on 0–${cpus - 2}`}; ratio of each round ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}.\n`,
+  );
   return [
-    [
-      'bare Fastify route, same JSON',
-      `${Math.round(baseline.rps)}/s`,
-      `${baseline.p99} ms`,
-      '×1.00',
-      String(baseline.bad),
-    ],
-    [
-      'POST /api/operations/noop/execute (auth, rate limit, daemon)',
-      `${Math.round(best.rps)}/s`,
-      `${best.p99} ms`,
-      `×${(best.rps / baseline.rps).toFixed(2)}`,
-      String(best.bad),
-    ],
+    row('bare Fastify route, same JSON', b, '×1.00'),
+    row('POST /api/operations/noop/execute (auth, rate limit, daemon)', o, `×${median(ratios).toFixed(2)}`),
   ];
 }
 
@@ -273,7 +292,7 @@ async function keyTiming(): Promise<string[][]> {
 
 export async function benchServer(): Promise<void> {
   console.log(
-    `### Control plane: POST execute of a no-op operation, ${CONNECTIONS} connections, ${SECONDS} s (autocannon)\n`,
+    `### Control plane: POST execute of a no-op operation, ${CONNECTIONS} connections, ${ROUNDS} paired ${WINDOW_SECONDS} s windows (autocannon)\n`,
   );
   table(['server', 'requests/s', 'p99', 'vs bare', 'non-2xx'], await executeThroughput());
   console.log('### Control plane: SSE fan-out, 100 clients, 10,000 events/s for 10 s\n');
