@@ -213,6 +213,9 @@ describe('control plane: the HTTP API', () => {
     expect(() =>
       createServer({ daemon: {} as never, auth: createApiKeyAuth({ hashes: [] }), bodyLimit: -1 }),
     ).toThrow(ConfigError);
+    expect(() => createServer({ daemon: 'daemon' as never, auth: { take: () => true } as never })).toThrow(
+      /daemon: must be a daemon \(createDaemon\).*auth: must be createApiKeyAuth/s,
+    );
     expect(() =>
       createServer({
         daemon: createDaemon(),

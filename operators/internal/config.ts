@@ -39,6 +39,19 @@ export const functionSchema = z.custom<(...args: never[]) => unknown>(
   },
 );
 
+/**
+ * An object made by one of the library's factories, recognised by a method it has (`what` names
+ * the factory in the error: "must be <what>").
+ */
+export const withMethod = (method: string, what: string) =>
+  z.custom(
+    (value) =>
+      typeof value === 'object' &&
+      value !== null &&
+      typeof (value as Record<string, unknown>)[method] === 'function',
+    { message: `must be ${what}` },
+  );
+
 /** Throws a {@link ConfigError} unless `value` is a function. */
 export function assertFunction(subject: string, field: string, value: unknown): void {
   if (typeof value !== 'function') throw new ConfigError(subject, [field], [`${field}: must be a function`]);

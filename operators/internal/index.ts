@@ -19,7 +19,14 @@ export { Broadcast } from './broadcast.js';
 export { Bucket } from './bucket.js';
 export { copyCounters, countEvent, emptyCounters } from '../counters.js';
 export { backoffPolicySchema } from '../retry-backoff.js';
-export { functionSchema, parseConfig, parseIndex, parseLimit, schedulerSchema } from './config.js';
+export {
+  functionSchema,
+  parseConfig,
+  parseIndex,
+  parseLimit,
+  schedulerSchema,
+  withMethod,
+} from './config.js';
 export { guard } from './guard.js';
 export { withSignal } from './live-signal.js';
 export { longDelays } from './long-delays.js';

@@ -2,7 +2,7 @@ import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { asapScheduler, asyncScheduler, type SchedulerLike } from 'rxjs';
 import { z } from 'zod';
-import { parseConfig, schedulerSchema } from '../../operators/internal/index.js';
+import { parseConfig, schedulerSchema, withMethod } from '../../operators/internal/index.js';
 import { AuthError } from '../errors.js';
 import { miEvents } from '../instances/mi-channel.js';
 import type { Daemon } from '../operations/daemon.js';
@@ -42,22 +42,10 @@ export interface ServerOptions {
 }
 
 const optionsSchema = z.strictObject({
-  daemon: z.custom((v) => typeof (v as { execute?: unknown } | null)?.execute === 'function', {
-    message: 'must be a daemon (createDaemon)',
-  }),
-  engine: z
-    .custom((v) => typeof (v as { createCase?: unknown } | null)?.createCase === 'function', {
-      message: 'must be a YawlEngine',
-    })
-    .optional(),
-  auth: z.custom((v) => typeof (v as { authenticate?: unknown } | null)?.authenticate === 'function', {
-    message: 'must be createApiKeyAuth(…)',
-  }),
-  rateLimit: z
-    .custom((v) => typeof (v as { take?: unknown } | null)?.take === 'function', {
-      message: 'must be createRateLimiter(…)',
-    })
-    .optional(),
+  daemon: withMethod('execute', 'a daemon (createDaemon)'),
+  engine: withMethod('createCase', 'a YawlEngine').optional(),
+  auth: withMethod('authenticate', 'createApiKeyAuth(…)'),
+  rateLimit: withMethod('take', 'createRateLimiter(…)').optional(),
   receipts: receiptLogSchema.optional(),
   bodyLimit: z.number().int().min(1).optional(),
   corsOrigins: z.array(z.string().url()).optional(),

@@ -1,7 +1,13 @@
 import { asyncScheduler, map, type Observable, type SchedulerLike, Subject, type Subscription } from 'rxjs';
 import { TimeoutError } from '../../operators/index.js';
 import { z } from 'zod';
-import { functionSchema, longDelays, parseConfig, schedulerSchema } from '../../operators/internal/index.js';
+import {
+  functionSchema,
+  longDelays,
+  parseConfig,
+  schedulerSchema,
+  withMethod,
+} from '../../operators/internal/index.js';
 import { retryPolicySchema } from '../instances/spec.js';
 import type { MIEvent } from '../instances/mi-event.js';
 import type { InstanceRecord } from '../instances/mi-result.js';
@@ -25,12 +31,8 @@ import { TaskSlots } from './task-slots.js';
 import { type DistributionStrategy, WorkerSlots } from './worker-slots.js';
 
 const optionsSchema = z.strictObject({
-  daemon: z.custom((v) => typeof (v as { schedule?: unknown } | null)?.schedule === 'function', {
-    message: 'must be a daemon (createDaemon)',
-  }),
-  engine: z.custom((v) => typeof (v as { enableTask?: unknown } | null)?.enableTask === 'function', {
-    message: 'must be a YawlEngine',
-  }),
+  daemon: withMethod('schedule', 'a daemon (createDaemon)'),
+  engine: withMethod('enableTask', 'a YawlEngine'),
   handlers: z.record(z.string(), functionSchema).optional(),
   miHandlers: z.record(z.string(), functionSchema).optional(),
   miConcurrency: z.number().int().min(1).optional(),
