@@ -1,7 +1,8 @@
 /**
  * The control plane (issue 14), against baselines in the same process: `POST execute` of a no-op
  * operation through auth, rate limiting and the daemon, against a bare Fastify route that returns
- * the same JSON; SSE fan-out to 100 clients at 10,000 events/s; and the timing of a wrong API key
+ * the same JSON and one that runs the same no-op through `daemon.run` (the work, without the control
+ * plane); SSE fan-out to 100 clients at 10,000 events/s; and the timing of a wrong API key
  * against a right one. For execute, both servers run built (as users run the package) in processes
  * of their own pinned to one CPU, this process the load on the others; the SSE clients run on a
  * worker thread, so the server's thread is the server's alone.
@@ -127,36 +128,48 @@ async function executeThroughput(): Promise<string[][]> {
     })
   ).text();
   const bare = await serverProcess(['bare', '', sample], serverCpu);
+  const work = await serverProcess(['daemon-route'], serverCpu);
   const targets = [
     { url: `${bare.url}/noop`, headers: {}, windows: [] as Window[] },
+    { url: `${work.url}/noop`, headers: {}, windows: [] as Window[] },
     { url: execute, headers, windows: [] as Window[] },
   ];
   try {
     for (const target of targets) await load(target.url, target.headers, 2); // warm-up: JIT, lazy modules
     for (let round = 0; round < ROUNDS; round++) {
-      for (const target of round % 2 ? [...targets].reverse() : targets)
+      // Each round starts with another server: none is always first (or last) after a pause.
+      for (let i = 0; i < targets.length; i++) {
+        const target = targets[(round + i) % targets.length]!;
         target.windows.push(await load(target.url, target.headers, WINDOW_SECONDS));
+      }
     }
   } finally {
-    ours.stop();
-    bare.stop();
+    for (const server of [ours, bare, work]) server.stop();
     if (serverCpu !== undefined) taskset(['-p', '-c', `0-${cpus - 1}`, String(process.pid)]);
   }
-  const [b, o] = targets.map((t) => t.windows) as [Window[], Window[]];
-  const ratios = o.map((w, i) => w.rps / b[i]!.rps);
-  const row = (name: string, windows: Window[], ratio: string): string[] => [
+  const [b, w, o] = targets.map((t) => t.windows) as [Window[], Window[], Window[]];
+  const ratio = (of: Window[], to: Window[]) => median(of.map((x, i) => x.rps / to[i]!.rps));
+  const executeRatios = o.map((x, i) => x.rps / b[i]!.rps);
+  const row = (name: string, windows: Window[], vsBare: number, vsWork: string): string[] => [
     name,
-    `${Math.round(median(windows.map((w) => w.rps)))}/s`,
-    `${median(windows.map((w) => w.p99))} ms`,
-    ratio,
-    String(windows.reduce((sum, w) => sum + w.bad, 0)),
+    `${Math.round(median(windows.map((x) => x.rps)))}/s`,
+    `${median(windows.map((x) => x.p99))} ms`,
+    `×${vsBare.toFixed(2)}`,
+    vsWork,
+    String(windows.reduce((sum, x) => sum + x.bad, 0)),
   ];
   console.log(
-    `Servers ${serverCpu === undefined ? 'unpinned' : `pinned to CPU ${serverCpu}, load on 0–${cpus - 2}`}; ratio of each round ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}.\n`,
+    `Servers ${serverCpu === undefined ? 'unpinned' : `pinned to CPU ${serverCpu}, load on 0–${cpus - 2}`}; execute's ratio to bare in each round ${Math.min(...executeRatios).toFixed(2)}–${Math.max(...executeRatios).toFixed(2)}.\n`,
   );
   return [
-    row('bare Fastify route, same JSON', b, '×1.00'),
-    row('POST /api/operations/noop/execute (auth, rate limit, daemon)', o, `×${median(ratios).toFixed(2)}`),
+    row('bare Fastify route, same JSON', b, 1, ''),
+    row('bare route running the no-op through daemon.run (the work alone)', w, ratio(w, b), '×1.00'),
+    row(
+      'POST /api/operations/noop/execute (auth, rate limit, daemon)',
+      o,
+      ratio(o, b),
+      `×${ratio(o, w).toFixed(2)}`,
+    ),
   ];
 }
 
@@ -294,7 +307,10 @@ export async function benchServer(): Promise<void> {
   console.log(
     `### Control plane: POST execute of a no-op operation, ${CONNECTIONS} connections, ${ROUNDS} paired ${WINDOW_SECONDS} s windows (autocannon)\n`,
   );
-  table(['server', 'requests/s', 'p99', 'vs bare', 'non-2xx'], await executeThroughput());
+  table(
+    ['server', 'requests/s', 'p99', 'vs bare', 'vs the work alone', 'non-2xx'],
+    await executeThroughput(),
+  );
   console.log('### Control plane: SSE fan-out, 100 clients, 10,000 events/s for 10 s\n');
   table(['measure', 'figure', ''], await fanOut(100, 10_000, 10));
   console.log('### Control plane: API key check, 1,000 calls each, interleaved, one keep-alive connection\n');
