@@ -127,7 +127,37 @@ describe('control plane: the HTTP API', () => {
       body: '{"unterminated": ',
     });
     expect(broken.status).toBe(400);
-    expect(await broken.text()).not.toMatch(/\n\s+at /);
+    const brokenBody = await broken.text();
+    expect(brokenBody).not.toMatch(/\n\s+at /);
+    expect(JSON.parse(brokenBody)).toMatchObject({ error: 'bad-request', fields: ['body'] });
+    expect(await big.json()).toMatchObject({ error: 'payload-too-large' });
+    const xml = await call('/api/operations/echo/execute', {
+      method: 'POST',
+      headers: { 'content-type': 'application/xml' },
+      body: '<a/>',
+    });
+    expect(xml.status).toBe(415);
+    expect(await xml.json()).toMatchObject({ error: 'unsupported-media-type' });
+  });
+
+  it('a URL the router cannot take is answered in the API format, with its headers', async () => {
+    const { call } = await start();
+    // Past the schema's bound but within the router's: the schema names the field.
+    const long = await call(`/api/operations/${'a'.repeat(300)}/execute`, { method: 'POST' });
+    expect(long.status).toBe(400);
+    expect(await long.json()).toMatchObject({ error: 'bad-request', fields: ['id'] });
+    for (const [path, status, error] of [
+      [`/api/operations/${'a'.repeat(5000)}/execute`, 414, 'uri-too-long'],
+      ['/api/operations/%E0%A4%A/execute', 400, 'bad-request'],
+    ] as const) {
+      const response = await call(path, { method: 'POST' });
+      expect(response.status).toBe(status);
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      const body = await response.text();
+      expect(JSON.parse(body)).toMatchObject({ error });
+      expect(body.length).toBeLessThan(500); // the URL is not echoed back
+    }
   });
 
   it('a burst over the rate is 429 with a Retry-After that is right', async () => {

@@ -1,5 +1,5 @@
 import cors from '@fastify/cors';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { asapScheduler, asyncScheduler, type SchedulerLike } from 'rxjs';
 import { z } from 'zod';
 import { parseConfig, schedulerSchema, withMethod } from '../../operators/internal/index.js';
@@ -73,6 +73,15 @@ export function createServer(options: ServerOptions): FastifyInstance {
     // A request that never finishes sending must not hold a connection for ever.
     requestTimeout: 30_000,
     forceCloseConnections: true,
+    // An id up to the schema's bound is judged by the schema (400 naming `id`), not cut off by the
+    // router's default of 100 characters.
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // A URL the router cannot take (bad percent-encoding, a parameter past the bound above) is
+    // answered before any hook runs: in the API's format, with its headers, like every other answer.
+    frameworkErrors: (error, _request, reply) => {
+      forApi(reply);
+      return sendError(reply, routerError(error));
+    },
   });
   const feed = new EventFeed(
     { daemon: daemon.events, mi: miEvents(), yawl: engine?.events },
@@ -132,6 +141,21 @@ export function createServer(options: ServerOptions): FastifyInstance {
     await daemon.stop({ drainMs: options.drainMs ?? 5000 });
   });
   return app;
+}
+
+/** Longer than any id the API takes (`operationParams`), short of an abuse of the URL. */
+const MAX_PARAM_LENGTH = 1000;
+
+/** The router's error, saying what is wrong without echoing the URL (Fastify's message quotes it whole). */
+function routerError(error: FastifyError): FastifyError | Error {
+  const { code, statusCode } = error;
+  if (code === 'FST_ERR_MAX_PARAM_LENGTH')
+    return Object.assign(new Error(`A path segment is longer than ${MAX_PARAM_LENGTH} characters`), {
+      statusCode,
+    });
+  if (code === 'FST_ERR_BAD_URL')
+    return Object.assign(new Error('The path is not a valid URL (bad percent-encoding)'), { statusCode });
+  return error;
 }
 
 const BEARER = /^bearer\s+/i;
