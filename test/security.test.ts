@@ -166,6 +166,19 @@ describe('API keys', () => {
     expect(() => createApiKeyAuth({ hashes: ['not-a-hash'] })).toThrow(ConfigError);
   });
 
+  it("a stored hash one bit away from the key's, at any of its 256 bits, lets nothing in", () => {
+    const key = generateApiKey();
+    const digest = Buffer.from(hashApiKey(key), 'hex');
+    for (let bit = 0; bit < 256; bit++) {
+      const near = Buffer.from(digest);
+      near[bit >> 3]! ^= 1 << (bit & 7);
+      const hex = near.toString('hex');
+      expect(() => createApiKeyAuth({ hashes: [hex] }).authenticate(key)).toThrow(AuthError);
+      expect(verifyApiKey(key, hex)).toBe(false);
+    }
+    expect(createApiKeyAuth({ hashes: [hashApiKey(key)] }).authenticate(key).authenticated).toBe(true);
+  });
+
   it('defaults to required under NODE_ENV=production', () => {
     const previous = process.env.NODE_ENV;
     try {
