@@ -37,13 +37,21 @@ export interface CaseSummary {
 
 type Listener = (entry: FeedEntry) => void;
 
+const SOURCES = ['daemon', 'mi', 'yawl'] as const satisfies readonly FeedEntry['source'][];
+
 /**
  * Every daemon, MI and YAWL event, numbered and serialised once, in a bounded ring: Server-Sent
  * Events clients get them live, and one that reconnects with `Last-Event-ID` gets what it missed
  * while the ring still holds it. It also keeps the last cases seen (bounded too).
  */
 export class EventFeed {
-  private readonly ring: (FeedEntry | undefined)[];
+  /**
+   * By id modulo capacity: the event as it came, or its entry once a client needed one — most
+   * events are never sent (no dashboard open), and those cost no entry.
+   */
+  private readonly ring: (FeedEntry | AnyEvent | undefined)[];
+  /** The source of each event in `ring`, as its index in SOURCES. */
+  private readonly sources: Uint8Array;
   private next = 1;
   private readonly listeners = new Set<Listener>();
   private readonly cases = new Map<string, CaseSummary>();
@@ -58,7 +66,8 @@ export class EventFeed {
     readonly capacity: number,
     private readonly maxCases = 1000,
   ) {
-    this.ring = new Array<FeedEntry | undefined>(capacity);
+    this.ring = new Array<FeedEntry | AnyEvent | undefined>(capacity);
+    this.sources = new Uint8Array(capacity);
     // One subscription per source (not a merge of tagged pairs): nothing allocated per event on the
     // way in, which every daemon run crosses three times.
     this.subscription = sources.daemon.subscribe((event) => this.push('daemon', event));
@@ -82,8 +91,7 @@ export class EventFeed {
   ): { readonly entries: FeedEntry[]; readonly complete: boolean } {
     const oldest = Math.max(1, this.next - this.capacity);
     const entries: FeedEntry[] = [];
-    for (let id = Math.max(afterId + 1, oldest); id <= uptoId; id++)
-      entries.push(this.ring[id % this.capacity]!);
+    for (let id = Math.max(afterId + 1, oldest); id <= uptoId; id++) entries.push(this.entry(id));
     return { entries, complete: afterId + 1 >= oldest };
   }
 
@@ -110,9 +118,22 @@ export class EventFeed {
     // A decision's full result (a record per instance: a million, maybe) is not an event's to carry:
     // the feed keeps its status, reason and counters.
     const kept = event.type === 'decided' ? { ...event, result: undefined } : event;
-    const entry = new FeedEntry(id, source, kept as AnyEvent);
-    this.ring[id % this.capacity] = entry;
-    if (this.listeners.size > 0) for (const listener of this.listeners) listener(entry);
+    const slot = id % this.capacity;
+    this.ring[slot] = kept as AnyEvent;
+    this.sources[slot] = SOURCES.indexOf(source);
+    if (this.listeners.size === 0) return;
+    const entry = this.entry(id);
+    for (const listener of this.listeners) listener(entry);
+  }
+
+  /** The entry of event `id`, which the ring holds: made on first need, then kept in its place. */
+  private entry(id: number): FeedEntry {
+    const slot = id % this.capacity;
+    const held = this.ring[slot]!;
+    if (held instanceof FeedEntry) return held;
+    const entry = new FeedEntry(id, SOURCES[this.sources[slot]!]!, held);
+    this.ring[slot] = entry;
+    return entry;
   }
 
   private trackCase(event: YawlEvent): void {
