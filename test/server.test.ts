@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { filter, firstValueFrom } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   ConfigError,
@@ -111,6 +112,36 @@ describe('control plane: the HTTP API', () => {
     expect((await call('/api/operations/nope/execute', { method: 'POST' })).status).toBe(404);
     expect((await call('/api/operations/nope/runs')).status).toBe(404);
     expect((await call('/api/nothing')).status).toBe(404);
+  });
+
+  it('a client that goes away cancels its run (signal aborted); a stopped daemon is 503', async () => {
+    const { call, daemon } = await start();
+    let aborted = false;
+    daemon.schedule({
+      id: 'hang',
+      run: ({ signal }) =>
+        new Promise((resolve) =>
+          signal.addEventListener('abort', () => {
+            aborted = true;
+            resolve('too late');
+          }),
+        ),
+    });
+    const started = firstValueFrom(daemon.events.pipe(filter((e) => e.type === 'operation:started')));
+    const client = new AbortController();
+    const request = call('/api/operations/hang/execute', { method: 'POST', signal: client.signal });
+    await started;
+    const cancelled = firstValueFrom(
+      daemon.events.pipe(filter((e) => e.type === 'operation:cancelled' && e.operationId === 'hang')),
+    );
+    client.abort();
+    await expect(request).rejects.toThrow();
+    expect((await cancelled).type).toBe('operation:cancelled');
+    expect(aborted).toBe(true);
+    await daemon.stop({ drainMs: 0 });
+    const stopped = await call('/api/operations/echo/execute', { method: 'POST' });
+    expect(stopped.status).toBe(503);
+    expect(await stopped.json()).toMatchObject({ error: 'not-running' });
   });
 
   it('bodies past the limit are 413, JSON that does not parse 400', async () => {

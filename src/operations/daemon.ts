@@ -92,6 +92,9 @@ const FINISHED = {
   cancelled: 'operation:cancelled',
 } as const satisfies Record<OperationResult['status'], `operation:${OperationResult['status']}`>;
 
+/** The key of the daemon's run-by-callback method: the control plane's, kept out of the public API. */
+export const dispatchRun = Symbol('rxdaemon.dispatchRun');
+
 /** The rxdaemon daemon; made by {@link createDaemon}. */
 export class Daemon {
   readonly id: string;
@@ -211,9 +214,12 @@ export class Daemon {
    * its outcome; rejects only for a bad call.
    */
   execute<R = unknown>(operationId: string, payload?: unknown): Promise<OperationResult<R>> {
-    if (this.phase !== 'running') return Promise.reject(new DaemonNotRunningError(this.id, this.phase));
-    const entry = this.operationsById.get(operationId);
-    if (!entry) return Promise.reject(new UnknownOperationError(operationId));
+    let entry: Entry;
+    try {
+      entry = this.callable(operationId);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return new Promise<OperationResult>((resolve) =>
       this.dispatch(entry, payload, undefined, resolve),
     ) as Promise<OperationResult<R>>;
@@ -226,15 +232,41 @@ export class Daemon {
    */
   run<R = unknown>(operationId: string, payload?: unknown): Observable<OperationResult<R>> {
     return new Observable<OperationResult<R>>((subscriber) => {
-      if (this.phase !== 'running') return subscriber.error(new DaemonNotRunningError(this.id, this.phase));
-      const entry = this.operationsById.get(operationId);
-      if (!entry) return subscriber.error(new UnknownOperationError(operationId));
+      let entry: Entry;
+      try {
+        entry = this.callable(operationId);
+      } catch (error) {
+        return subscriber.error(error);
+      }
       const job = this.dispatch(entry, payload, undefined, (result) => {
         subscriber.next(result as OperationResult<R>);
         subscriber.complete();
       });
       return () => this.cancelJob(job);
     });
+  }
+
+  /**
+   * `run` for the control plane, one request at a time: dispatched now, `onResult` told once (at
+   * once for a synchronous operation), the returned function gives the run up — without the
+   * Observable and subscriber chain `run` makes per call. Not part of the public API.
+   * @throws DaemonNotRunningError, UnknownOperationError
+   */
+  [dispatchRun](
+    operationId: string,
+    payload: unknown,
+    onResult: (result: OperationResult) => void,
+  ): () => void {
+    const job = this.dispatch(this.callable(operationId), payload, undefined, onResult);
+    return () => this.cancelJob(job);
+  }
+
+  /** The entry of an operation a caller may run now. @throws DaemonNotRunningError, UnknownOperationError */
+  private callable(operationId: string): Entry {
+    if (this.phase !== 'running') throw new DaemonNotRunningError(this.id, this.phase);
+    const entry = this.operationsById.get(operationId);
+    if (!entry) throw new UnknownOperationError(operationId);
+    return entry;
   }
 
   /** Starts the pool and every trigger. Idempotent while running. */

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import { DaemonNotRunningError, InjectionError, UnknownOperationError } from '../errors.js';
-import type { Daemon } from '../operations/daemon.js';
+import { type Daemon, dispatchRun } from '../operations/daemon.js';
 import type { ReceiptLog } from '../receipts/receipt-log.js';
 import { assertSafeIdentifier } from '../security/injection.js';
 import type { EventFeed } from './event-feed.js';
@@ -90,14 +90,16 @@ export async function apiRoutes(
   });
   app.post('/operations/:id/execute', (request, reply) => {
     const id = operationId(request.params);
-    // The body is the payload; a client that goes away cancels its run. (Answered from the
-    // subscription, without a promise: a synchronous operation answers in the same turn.)
-    const run = daemon.run(id, request.body ?? undefined).subscribe({
-      next: (result) => json(reply, result),
-      error: (error: unknown) => apiError(reply, error),
+    // The body is the payload; a client that goes away cancels its run. (Answered from a callback,
+    // without a promise: a synchronous operation answers in the same turn.)
+    // (A daemon that is not running, or no such operation, throws: the error handler answers.)
+    let answered = false;
+    const giveUp = daemon[dispatchRun](id, request.body ?? undefined, (result) => {
+      answered = true;
+      json(reply, result);
     });
     // The response's 'close' (not the request's, which fires once its body is read): the client left.
-    if (!run.closed) reply.raw.on('close', () => reply.raw.writableFinished || run.unsubscribe());
+    if (!answered) reply.raw.on('close', () => reply.raw.writableFinished || giveUp());
     return reply;
   });
   app.get('/cases', (_request, reply) => json(reply, feed.caseList()));
