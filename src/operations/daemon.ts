@@ -232,24 +232,21 @@ export class Daemon {
    */
   run<R = unknown>(operationId: string, payload?: unknown): Observable<OperationResult<R>> {
     return new Observable<OperationResult<R>>((subscriber) => {
-      let entry: Entry;
       try {
-        entry = this.callable(operationId);
+        return this[dispatchRun](operationId, payload, (result) => {
+          subscriber.next(result as OperationResult<R>);
+          subscriber.complete();
+        });
       } catch (error) {
         return subscriber.error(error);
       }
-      const job = this.dispatch(entry, payload, undefined, (result) => {
-        subscriber.next(result as OperationResult<R>);
-        subscriber.complete();
-      });
-      return () => this.cancelJob(job);
     });
   }
 
   /**
-   * `run` for the control plane, one request at a time: dispatched now, `onResult` told once (at
-   * once for a synchronous operation), the returned function gives the run up — without the
-   * Observable and subscriber chain `run` makes per call. Not part of the public API.
+   * `run` without its Observable, for the control plane (an Observable and subscriber chain per
+   * request is measurable there): dispatched now, `onResult` told once (at once for a synchronous
+   * operation), the returned function gives the run up. Not part of the public API.
    * @throws DaemonNotRunningError, UnknownOperationError
    */
   [dispatchRun](
