@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { lastValueFrom } from 'rxjs';
+import { fromEvent, lastValueFrom } from 'rxjs';
 import {
   type ApiKeyAuth,
   createApiKeyAuth,
@@ -75,13 +75,13 @@ export async function startTestServer(
           run: (i: number, context) =>
             new Promise<number>((resolve, reject) => {
               const timer = setTimeout(() => resolve(100 + i), 40 + ((i * 97) % 220));
-              const stop = () => {
+              context.signal.addEventListener('abort', () => {
                 clearTimeout(timer);
                 reject(context.signal.reason);
-              };
-              context.signal.addEventListener('abort', stop);
-              signal.addEventListener('abort', stop);
+              });
             }),
+          // The run given up aborts the MI task (WCP-26), which cancels its instances.
+          abort: fromEvent(signal, 'abort'),
         }),
       );
       return decided.type === 'decided' ? `${decided.status} (${decided.reason})` : 'undecided';
