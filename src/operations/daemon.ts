@@ -246,7 +246,8 @@ export class Daemon {
   /**
    * `run` without its Observable, for the control plane (an Observable and subscriber chain per
    * request is measurable there): dispatched now, `onResult` told once (at once for a synchronous
-   * operation), the returned function gives the run up. Not part of the public API.
+   * operation), the returned function gives the run up. Not part of the public API; `onResult`
+   * runs inside the daemon's bookkeeping, so it must not throw (the route's answers never do).
    * @throws DaemonNotRunningError, UnknownOperationError
    */
   [dispatchRun](
