@@ -34,6 +34,21 @@ function presentedDigest(key: string): Uint8Array {
   return blake3(keyText);
 }
 
+/**
+ * An AuthError without a stack trace. A missing or wrong key is a client's mistake, not a bug to
+ * trace; and capturing the stack (~7 µs under a server's call stack, ten times the key check) made a
+ * 401 measurably slower than a 200 — a timing difference, and work an attacker's guesses cost us.
+ */
+function authFailure(reason: 'missing' | 'invalid'): AuthError {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new AuthError(reason);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 function digestBytes(hex: string): Buffer {
   return Buffer.from(hex, 'hex');
 }
@@ -101,16 +116,16 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     mode,
     authenticate(key) {
       if (key === undefined || key === '') {
-        if (mode === 'required') throw new AuthError('missing');
+        if (mode === 'required') throw authFailure('missing');
         return { authenticated: false, keyHash: undefined };
       }
-      if (typeof key !== 'string' || !KEY_PATTERN.test(key)) throw new AuthError('invalid');
+      if (typeof key !== 'string' || !KEY_PATTERN.test(key)) throw authFailure('invalid');
       // Compared as bytes with every stored hash, never stopping at a match; the hex the caller
       // sees is the stored hash that matched (the text hashApiKey gives), so none is formatted here.
       const digest = presentedDigest(key);
       let matched: string | undefined;
       for (const { hex, bytes } of stored) matched = sameDigest(digest, bytes) ? hex : matched;
-      if (matched === undefined) throw new AuthError('invalid');
+      if (matched === undefined) throw authFailure('invalid');
       return { authenticated: true, keyHash: matched };
     },
   };
