@@ -249,6 +249,7 @@ export class Daemon {
    * operation), the returned function gives the run up. Not part of the public API; `onResult`
    * runs inside the daemon's bookkeeping, so it must not throw (the route's answers never do).
    * @throws DaemonNotRunningError, UnknownOperationError
+   * @internal
    */
   [dispatchRun](
     operationId: string,
