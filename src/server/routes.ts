@@ -93,13 +93,22 @@ export async function apiRoutes(
     // The body is the payload; a client that goes away cancels its run. (Answered from a callback,
     // without a promise: a synchronous operation answers in the same turn.)
     // (A daemon that is not running, or no such operation, throws: the error handler answers.)
-    let answered = false;
+    // `settled`: answered, or the client left — then giving the run up reports it cancelled, and
+    // that report is nobody's to send.
+    let settled = false;
     const giveUp = daemon[dispatchRun](id, request.body ?? undefined, (result) => {
-      answered = true;
+      if (settled) return;
+      settled = true;
       json(reply, result);
     });
     // The response's 'close' (not the request's, which fires once its body is read): the client left.
-    if (!answered) reply.raw.on('close', () => reply.raw.writableFinished || giveUp());
+    if (!settled) {
+      reply.raw.on('close', () => {
+        if (reply.raw.writableFinished || settled) return;
+        settled = true;
+        giveUp();
+      });
+    }
     return reply;
   });
   app.get('/cases', (_request, reply) => json(reply, feed.caseList()));
