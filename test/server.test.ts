@@ -168,6 +168,21 @@ describe('control plane: the HTTP API', () => {
     expect((await call('/api/nothing')).status).toBe(404);
   });
 
+  it('an operation the daemon has runs whatever its id holds (spaces, slashes): the API lists it', async () => {
+    const { call, daemon } = await start();
+    for (const id of ['send report', 'reports/daily', "o'clock"]) {
+      daemon.schedule({ id, run: () => id.length });
+      const path = `/api/operations/${encodeURIComponent(id)}`;
+      const response = await call(`${path}/execute`, { method: 'POST' });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ id, status: 'succeeded', value: id.length });
+      expect(await (await call(`${path}/runs`)).json()).toEqual([expect.objectContaining({ id })]);
+    }
+    // The same characters in an id it does not have are still judged: 400, not 404.
+    const unknown = await call(`/api/operations/${encodeURIComponent("it's")}/execute`, { method: 'POST' });
+    expect(unknown.status).toBe(400);
+  });
+
   it('a client that goes away cancels its run (signal aborted); a stopped daemon is 503', async () => {
     const { call, daemon } = await start();
     let aborted = false;

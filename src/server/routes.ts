@@ -38,14 +38,19 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, where: string): z
   throw new BadRequest(`Bad ${where}: ${detail}`, fields);
 }
 
-/** An operation id from the path: a safe identifier (else 400), of an operation the daemon has (else 404). */
-function operationId(params: unknown): string {
+/**
+ * An operation id from the path: one the daemon has, or else a safe identifier (else 400; the
+ * route answers 404 for it). An id the daemon was given is taken as it is, spaces and all: the API
+ * lists it, so it must be able to run it; only an id it does not know can be an attack on it.
+ */
+function operationId(params: unknown, daemon: Daemon): string {
   const { id } = parse(operationParams, params, 'path');
   try {
     assertSafeIdentifier(id);
   } catch (error) {
-    if (error instanceof InjectionError) throw new BadRequest(error.message, ['id']);
-    throw error;
+    if (!(error instanceof InjectionError)) throw error;
+    if (!daemon.operations().some((operation) => operation.id === id))
+      throw new BadRequest(error.message, ['id']);
   }
   return id;
 }
@@ -83,13 +88,13 @@ export async function apiRoutes(
     ),
   );
   app.get('/operations/:id/runs', (request, reply) => {
-    const id = operationId(request.params);
+    const id = operationId(request.params, daemon);
     const { limit = 50 } = parse(runsQuery, request.query, 'query');
     if (!daemon.operations().some((o) => o.id === id)) throw new UnknownOperationError(id);
     return json(reply, daemon.recent(id).slice(0, limit));
   });
   app.post('/operations/:id/execute', (request, reply) => {
-    const id = operationId(request.params);
+    const id = operationId(request.params, daemon);
     // The body is the payload; a client that goes away cancels its run. (Answered from a callback,
     // without a promise: a synchronous operation answers in the same turn.)
     // (A daemon that is not running, or no such operation, throws: the error handler answers.)
