@@ -2,6 +2,7 @@ import { defer, type Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import {
   type AttemptFailure,
+  type BackoffPolicy,
   backoffDelay,
   ConfigError,
   retryBackoff,
@@ -90,6 +91,17 @@ describe('retryBackoff', () => {
     expect([1, 2, 3, 4].map((k) => backoffDelay(k, policy))).toEqual([100, 300, 900, 1000]);
     expect(backoffDelay(2, { ...policy, jitter: 0.5 }, () => 0)).toBe(150);
     expect(backoffDelay(2, { ...policy, jitter: 0.5 }, () => 0.999999)).toBeCloseTo(450, 3);
+  });
+
+  it('backoffDelay names what is wrong instead of answering NaN (arguments swapped, retry 0)', () => {
+    const swapped = () =>
+      backoffDelay({ initialDelayMs: 1 } as unknown as number, 1 as unknown as BackoffPolicy);
+    expect(swapped).toThrow(ConfigError);
+    expect(swapped).toThrow(/retry: .*; policy: /);
+    expect(() => backoffDelay(0, {})).toThrow(/retry: Too small/);
+    expect(() => backoffDelay(1, { multiplier: 0.5 })).toThrow(/policy\.multiplier/);
+    // A retryBackoff options object is a policy too (its other fields are not the delay's).
+    expect(backoffDelay(2, { maxAttempts: 3, initialDelayMs: 10 } as BackoffPolicy)).toBe(20);
   });
 
   it('rejects bad options with a ConfigError naming every field', () => {

@@ -56,15 +56,25 @@ const optionsSchema = backoffPolicySchema.extend({
   random: functionSchema.optional(),
 });
 
+const backoffDelayArguments = z.object({
+  retry: z.number().int().min(1),
+  policy: backoffPolicySchema.loose(),
+});
+
 /**
  * The delay before retry `retry` (1 after the first failure):
  * `min(maxDelayMs, initialDelayMs * multiplier^(retry-1))`, then jitter.
+ *
+ * @throws ConfigError for a `retry` that is not an integer ≥ 1 or a bad policy (arguments swapped
+ * would otherwise make a silent `NaN`, a timer that never fires)
  */
-export function backoffDelay(
-  retry: number,
-  policy: BackoffPolicy,
-  random: () => number = Math.random,
-): number {
+export function backoffDelay(retry: number, policy: BackoffPolicy, random?: () => number): number {
+  parseConfig('backoffDelay arguments', backoffDelayArguments, { retry, policy });
+  return delayBeforeRetry(retry, policy, random);
+}
+
+/** {@link backoffDelay} for a policy already validated (once per operator, not per retry). */
+function delayBeforeRetry(retry: number, policy: BackoffPolicy, random: () => number = Math.random): number {
   const { initialDelayMs = 100, multiplier = 2, maxDelayMs = 30_000, jitter = 'none' } = policy;
   const delay = Math.min(maxDelayMs, initialDelayMs * multiplier ** (retry - 1));
   if (jitter === 'none') return delay;
@@ -108,7 +118,7 @@ export function retryBackoffUnchecked<T>(options: RetryBackoffOptions): MonoType
   return retry<T>({
     delay: (error: unknown, attempt: number) => {
       const again = attempt < maxAttempts && (retryIf === undefined || retryIf(error, attempt));
-      const retryInMs = again ? backoffDelay(attempt, options, random) : null;
+      const retryInMs = again ? delayBeforeRetry(attempt, options, random) : null;
       failures?.next({ attempt, error, retryInMs });
       if (retryInMs === null) throw error;
       return timer(retryInMs, scheduler);
