@@ -223,11 +223,15 @@ describe('a remote task is just a task (BullMQ over a real Redis)', () => {
   it('a daemon operation runs on a worker: the payload goes over, the result comes back', async () => {
     await withCluster({ greet: (name: string) => `hello ${name}` }, async (transport) => {
       const daemon = createDaemon();
-      daemon.schedule({ id: 'greet', run: transport.operation<string, string>('greet') });
+      // A remote task is a daemon operation's `run` as it is; `operation(name)` says the same.
+      daemon.schedule({ id: 'greet', run: transport.task<string, string>('greet') });
+      daemon.schedule({ id: 'greet-too', run: transport.operation<string, string>('greet') });
       daemon.start();
       try {
-        const result = await daemon.execute('greet', 'rxdaemon');
-        expect(result).toMatchObject({ id: 'greet', status: 'succeeded', value: 'hello rxdaemon' });
+        for (const id of ['greet', 'greet-too']) {
+          const result = await daemon.execute(id, 'rxdaemon');
+          expect(result).toMatchObject({ id, status: 'succeeded', value: 'hello rxdaemon' });
+        }
       } finally {
         await daemon.stop();
       }
@@ -244,7 +248,7 @@ describe('a remote task is just a task (BullMQ over a real Redis)', () => {
         daemon.schedule({
           id: 'every-second',
           trigger: { type: 'interval', ms: 1000 },
-          run: transport.operation('tick'),
+          run: transport.task('tick'),
         });
         return daemon;
       });

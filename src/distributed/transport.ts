@@ -6,7 +6,7 @@ import { asyncScheduler, Observable, type SchedulerLike } from 'rxjs';
 import { z } from 'zod';
 import { longDelays, parseConfig, schedulerSchema } from '../../operators/internal/index.js';
 import { CancelledError } from '../errors.js';
-import type { TriggerTransport } from '../operations/types.js';
+import type { OperationContext, TriggerTransport } from '../operations/types.js';
 import type { TriggerFire } from '../triggers/trigger-fire.js';
 import { type JobContext, jobIdOf } from './job-id.js';
 import { batchAdds, type PendingAdd } from './batch-adds.js';
@@ -38,8 +38,14 @@ export interface BullTransportOptions {
   readonly scheduler?: SchedulerLike;
 }
 
-/** A remote task: a `run` for `multipleInstance`, `workerPool` or a daemon operation. */
-export type RemoteTask<I, R> = (input: I, context?: JobContext) => Observable<R>;
+/**
+ * A remote task: a `run` for `multipleInstance` and `workerPool` (`(input, context)`), and for a
+ * daemon operation as it is (`(context)`: the run's payload is the input, as with
+ * {@link BullTransport.operation}). One signature, not two overloads: TypeScript infers a generic
+ * `run`'s types from an overloaded function's last signature only, which would serve one use of
+ * the two.
+ */
+export type RemoteTask<I, R> = (input: I | OperationContext<I>, context?: JobContext) => Observable<R>;
 
 export interface BullTransport extends TriggerTransport {
   /** The task handled by the workers' handler `name`. */
@@ -211,72 +217,91 @@ export function createBullTransport(options: BullTransportOptions): BullTranspor
     },
   });
 
-  const task =
-    <I, R>(handler: string): RemoteTask<I, R> =>
-    (input, context) => {
-      // The trace context the task is called in (an MI instance's span): its job carries it, and
-      // the worker's span continues the trace. Empty without a propagator (no SDK).
-      const trace: Record<string, string> = {};
-      propagation.inject(otelContext.active(), trace);
-      return new Observable<R>((subscriber) => {
-        if (input !== undefined) {
-          try {
-            assertJson(input, 'input');
-          } catch (error) {
-            return subscriber.error(error);
-          }
+  /** One job of `handler` for `input`, its id from `context` (else unique): its outcome, once. */
+  const job = <I, R>(handler: string, input: I, context: JobContext | undefined): Observable<R> => {
+    // The trace context the task is called in (an MI instance's span): its job carries it, and
+    // the worker's span continues the trace. Empty without a propagator (no SDK).
+    const trace: Record<string, string> = {};
+    propagation.inject(otelContext.active(), trace);
+    return new Observable<R>((subscriber) => {
+      if (input !== undefined) {
+        try {
+          assertJson(input, 'input');
+        } catch (error) {
+          return subscriber.error(error);
         }
-        const deterministic = jobIdOf(handler, context);
-        // A unit of work without ids gets a unique id of ours, so it is watched before it is added.
-        const jobId = deterministic ?? `${handler.replace(/[:~%]/g, '_')}~${randomUUID()}`;
-        let settled = false;
-        const add: PendingAdd = {
-          name: handler,
-          data: {
-            input,
-            attempt: context?.attempt ?? 1,
-            ...(Object.keys(trace).length > 0 ? { trace } : {}),
-          },
-          jobId,
-          state: 'pending',
-          failed: (error) => waiter.settle({ ok: false, error }),
-        };
-        const waiter: Waiter = {
-          add,
-          settle: (outcome) => {
-            if (settled) return;
-            settled = true;
-            forget();
-            if (outcome.ok) {
-              subscriber.next(outcome.value as R);
-              subscriber.complete();
-            } else subscriber.error(outcome.error);
-          },
-        };
-        const forget = (): void => {
-          const set = waiters.get(jobId);
-          if (!set?.delete(waiter)) return;
-          if (set.size === 0) waiters.delete(jobId);
-        };
-        const begin = (): void => {
-          if (settled) return;
-          let set = waiters.get(jobId); // watched before it is added: a quick outcome is not missed
-          if (!set) waiters.set(jobId, (set = new Set()));
-          set.add(waiter);
-          adds(add);
-          sweeper.start();
-        };
-        if (link.up) begin();
-        else link.reachable().then(begin, (error: unknown) => add.failed(error as Error));
-        return () => {
+      }
+      const deterministic = jobIdOf(handler, context);
+      // A unit of work without ids gets a unique id of ours, so it is watched before it is added.
+      const jobId = deterministic ?? `${handler.replace(/[:~%]/g, '_')}~${randomUUID()}`;
+      let settled = false;
+      const add: PendingAdd = {
+        name: handler,
+        data: {
+          input,
+          attempt: context?.attempt ?? 1,
+          ...(Object.keys(trace).length > 0 ? { trace } : {}),
+        },
+        jobId,
+        state: 'pending',
+        failed: (error) => waiter.settle({ ok: false, error }),
+      };
+      const waiter: Waiter = {
+        add,
+        settle: (outcome) => {
           if (settled) return;
           settled = true;
           forget();
-          if (add.state === 'sent') cancelling(jobId);
-          else add.state = 'withdrawn'; // still in the batch: never sent
-        };
-      });
-    };
+          if (outcome.ok) {
+            subscriber.next(outcome.value as R);
+            subscriber.complete();
+          } else subscriber.error(outcome.error);
+        },
+      };
+      const forget = (): void => {
+        const set = waiters.get(jobId);
+        if (!set?.delete(waiter)) return;
+        if (set.size === 0) waiters.delete(jobId);
+      };
+      const begin = (): void => {
+        if (settled) return;
+        let set = waiters.get(jobId); // watched before it is added: a quick outcome is not missed
+        if (!set) waiters.set(jobId, (set = new Set()));
+        set.add(waiter);
+        adds(add);
+        sweeper.start();
+      };
+      if (link.up) begin();
+      else link.reachable().then(begin, (error: unknown) => add.failed(error as Error));
+      return () => {
+        if (settled) return;
+        settled = true;
+        forget();
+        if (add.state === 'sent') cancelling(jobId);
+        else add.state = 'withdrawn'; // still in the batch: never sent
+      };
+    });
+  };
+
+  /**
+   * A daemon run as a job: its payload is the input. A run of a shared tick is one job per tick,
+   * whichever daemon took the tick; any other run is a job of its own (run ids repeat across
+   * daemons and restarts).
+   */
+  const runOnWorkers = <P, R>(
+    handler: string,
+    { attempt, payload, trigger }: OperationRunContext<P>,
+  ): Observable<R> => {
+    const cause: unknown = trigger?.cause;
+    const context = isSharedTick(cause) ? { runId: cause.tickJobId, attempt } : undefined;
+    return job<P | undefined, R>(handler, payload, context);
+  };
+
+  const task = <I, R>(handler: string): RemoteTask<I, R> =>
+    ((input: unknown, context?: JobContext) =>
+      context === undefined && isDaemonRun(input)
+        ? runOnWorkers<unknown, R>(handler, input)
+        : job<unknown, R>(handler, input, context)) as RemoteTask<I, R>;
 
   /** Cancels still being sent: `close` lets them reach Redis first. */
   const cancels = new Set<Promise<void>>();
@@ -299,13 +324,8 @@ export function createBullTransport(options: BullTransportOptions): BullTranspor
     task,
     operation:
       <P, R>(handler: string) =>
-      ({ attempt, payload, trigger }: OperationRunContext<P>): Observable<R> => {
-        // A run of a shared tick is one job per tick, whichever daemon took the tick; any other run
-        // is a job of its own (run ids repeat across daemons and restarts).
-        const cause: unknown = trigger?.cause;
-        const context = isSharedTick(cause) ? { runId: cause.tickJobId, attempt } : undefined;
-        return task<P | undefined, R>(handler)(payload, context);
-      },
+      (context: OperationRunContext<P>): Observable<R> =>
+        runOnWorkers(handler, context),
     sharedTrigger: (operationId, trigger) => ticks.trigger(operationId, trigger),
     removeSharedTrigger: (operationId) => ticks.remove(operationId),
     async close() {
@@ -323,4 +343,21 @@ export function createBullTransport(options: BullTransportOptions): BullTranspor
       client.disconnect();
     },
   };
+}
+
+/**
+ * Whether a task was handed a daemon run's context rather than an input: what `Daemon` gives an
+ * operation's `run` (its ids, payload and signal). No job input looks like it: an input must be
+ * JSON, and a context holds an AbortSignal. (`in`, so a lazily made signal is not made here.)
+ */
+function isDaemonRun(value: unknown): value is OperationContext {
+  if (typeof value !== 'object' || value === null) return false;
+  const fields = value as Partial<Record<keyof OperationContext, unknown>>;
+  return (
+    typeof fields.operationId === 'string' &&
+    typeof fields.runId === 'string' &&
+    typeof fields.attempt === 'number' &&
+    'payload' in fields &&
+    'signal' in fields
+  );
 }
