@@ -2,6 +2,7 @@ import { filter, map } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import {
   type BridgeEvent,
+  ConfigError,
   createDaemon,
   createMemoryYawlEngine,
   InjectionError,
@@ -69,6 +70,62 @@ describe('YawlBridge', () => {
       expectObservable(done).toBe('------c', { c: 'k' });
       engine.createCase('single', null, 'k');
     });
+  });
+
+  it('scheduleRetry: one task of one case retried with its own policy, a failed one at once', () => {
+    const scheduler = marbleScheduler();
+    const log: string[] = [];
+    const runs: string[] = [];
+    scheduler.run(({ cold, flush }) => {
+      const failing = cold('-#', undefined, new Error('down'));
+      const engine = createMemoryYawlEngine({ workflows: [single] });
+      const daemon = createDaemon();
+      daemon.start();
+      // No retry of the bridge's own: only the tasks given a policy are retried.
+      const bridge = new YawlBridge({
+        daemon,
+        engine,
+        handlers: {
+          work: ({ caseId }) => {
+            runs.push(`${scheduler.now()} ${caseId}`);
+            return failing;
+          },
+        },
+      });
+      bridge.events.subscribe((e) =>
+        log.push(`${scheduler.now()} ${e.caseId} ${e.type}${'delayMs' in e ? ` in ${e.delayMs}` : ''}`),
+      );
+      for (const caseId of ['k', 'other', 'third']) engine.createCase('single', null, caseId);
+      bridge.scheduleRetry('k', 'work', { maxAttempts: 3, initialDelayMs: 2, multiplier: 2 });
+      // Unsubscribing withdraws the policy and the retry waiting for its delay (due at 6).
+      const third = bridge.scheduleRetry('third', 'work', { maxAttempts: 2, initialDelayMs: 5 });
+      scheduler.schedule(() => third.unsubscribe(), 3);
+      flush();
+      // A task that has failed already is retried when given a policy.
+      bridge.scheduleRetry('other', 'work', { maxAttempts: 2, initialDelayMs: 1 });
+    });
+    expect(log).toEqual([
+      '1 k task:retry-scheduled in 2',
+      '1 third task:retry-scheduled in 5',
+      '4 k task:retry-scheduled in 4',
+      '9 k task:retry-exhausted',
+      '9 other task:retry-scheduled in 1',
+      '11 other task:retry-exhausted',
+    ]);
+    expect(runs).toEqual(['0 k', '0 other', '0 third', '3 k', '8 k', '10 other']);
+  });
+
+  it('scheduleRetry names what is wrong: an unknown case, a task without a handler, a bad policy', () => {
+    const engine = createMemoryYawlEngine({ workflows: [single] });
+    const daemon = createDaemon();
+    daemon.start();
+    const bridge = new YawlBridge({ daemon, engine, handlers: { work: () => 'done' } });
+    engine.createCase('single', null, 'k');
+    expect(() => bridge.scheduleRetry('nope', 'work', { maxAttempts: 2 })).toThrow(YawlError);
+    expect(() => bridge.scheduleRetry('k', 'ghost', { maxAttempts: 2 })).toThrow(/no handler/);
+    expect(() => bridge.scheduleRetry('k', 'work', { maxAttempts: 0 })).toThrow(ConfigError);
+    expect(() => bridge.scheduleRetry('k', 'work')).toThrow(/policy: required/);
+    expect(() => bridge.scheduleRetry('k', "work'; --", { maxAttempts: 2 })).toThrow(InjectionError);
   });
 
   it('watchTaskTimeout fails a task that runs too long and tears its handler down', () => {

@@ -1,5 +1,5 @@
-import { asyncScheduler, map, type Observable, type SchedulerLike, Subject, type Subscription } from 'rxjs';
-import { TimeoutError } from '../../operators/index.js';
+import { asyncScheduler, map, type Observable, type SchedulerLike, Subject, Subscription } from 'rxjs';
+import { ConfigError, TimeoutError } from '../../operators/index.js';
 import { z } from 'zod';
 import {
   functionSchema,
@@ -8,7 +8,7 @@ import {
   schedulerSchema,
   withMethod,
 } from '../../operators/internal/index.js';
-import { retryPolicySchema } from '../instances/spec.js';
+import { type RetryPolicy, retryPolicySchema } from '../instances/spec.js';
 import type { MIEvent } from '../instances/mi-event.js';
 import type { InstanceRecord } from '../instances/mi-result.js';
 import type { MISource } from '../instances/multiple-instance.js';
@@ -25,7 +25,7 @@ import type { YawlEvent } from './engine.js';
 import { YawlError } from './memory-engine.js';
 import { runMIFromCaseData } from './mi-from-case-data.js';
 import { miTask } from './mi-task.js';
-import { scheduleRetry } from './task-retry.js';
+import { retryFailedTask } from './task-retry.js';
 import { runTask, type TaskPayload } from './task-runner.js';
 import { TaskSlots } from './task-slots.js';
 import { type DistributionStrategy, WorkerSlots } from './worker-slots.js';
@@ -140,6 +140,38 @@ export class YawlBridge {
     }, ms);
     slot.watch = watch;
     return watch;
+  }
+
+  /**
+   * Retries task `taskId` of case `caseId` when it fails, with `policy` in place of the bridge's
+   * `retry` (default: the bridge's): attempts in all, a backoff between them, `task:retry-scheduled`
+   * and `task:retry-exhausted` as for automatic retries. A task that has failed already is retried
+   * now. Unsubscribing withdraws the policy and a retry waiting for its delay.
+   * @throws YawlError for an unknown case or a task without a handler (nothing would run it again),
+   * ConfigError for a bad policy or none at all
+   */
+  scheduleRetry(caseId: string, taskId: string, policy?: RetryPolicy): Subscription {
+    this.check(caseId, taskId);
+    if (policy !== undefined) parseConfig('scheduleRetry policy', retryPolicySchema, policy);
+    const retry = policy ?? this.options.retry;
+    if (retry === undefined)
+      throw new ConfigError(
+        'scheduleRetry',
+        ['policy'],
+        ['policy: required (the bridge has no retry of its own)'],
+      );
+    if (this.context.handlerOf(taskId) === undefined)
+      throw new YawlError(`Task ${taskId} has no handler on this bridge: nothing would run it again`);
+    const slot = this.slots.slot(caseId, taskId);
+    slot.retryPolicy = retry;
+    if (slot.retry === undefined && this.context.engine.tasks(caseId).get(taskId) === 'failed')
+      retryFailedTask(this.context, retry, this.options.random, caseId, taskId, slot.failure);
+    return new Subscription(() => {
+      if (slot.retryPolicy !== retry) return; // a later call put its own in place
+      slot.retryPolicy = undefined;
+      slot.retry?.unsubscribe();
+      slot.retry = undefined;
+    });
   }
 
   /**
@@ -258,15 +290,12 @@ export class YawlBridge {
         }
         return;
       }
-      case 'task:failed':
-        return scheduleRetry(
-          this.context,
-          this.options.retry,
-          this.options.random,
-          caseId,
-          taskId,
-          event.error,
-        );
+      case 'task:failed': {
+        const slot = this.slots.slot(caseId, taskId);
+        slot.failure = event.error;
+        const policy = slot.retryPolicy ?? this.options.retry;
+        return retryFailedTask(this.context, policy, this.options.random, caseId, taskId, event.error);
+      }
       case 'task:cancelled':
         // An MI task the bridge runs, cancelled in the engine (a remove set, a withdrawal): its
         // instances are torn down too.

@@ -9,7 +9,7 @@ import { runTask } from './task-runner.js';
  * `retryIf` agrees), else `task:retry-exhausted`. A `retryIf` or `random` that throws ends the
  * retries with that error: the task stays failed, nothing is thrown out of the engine's delivery.
  */
-export function scheduleRetry(
+export function retryFailedTask(
   bridge: BridgeContext,
   policy: RetryPolicy | undefined,
   random: (() => number) | undefined,

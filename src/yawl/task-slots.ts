@@ -1,5 +1,6 @@
 import type { Subscription } from 'rxjs';
 import type { InstanceRegistry } from '../instances/instance-states.js';
+import type { RetryPolicy } from '../instances/spec.js';
 import type { JsonValue } from '../receipts/canonical-json.js';
 
 /** What the bridge keeps about one task of one case: one object, not a map per concern. */
@@ -10,6 +11,10 @@ export interface TaskSlot {
   attempts: number;
   /** A retry waiting for its backoff delay. */
   retry: Subscription | undefined;
+  /** This task's retry policy in this case (`scheduleRetry`), in place of the bridge's. */
+  retryPolicy: RetryPolicy | undefined;
+  /** Why it last failed (what `retryIf` is asked about when a retry is scheduled later). */
+  failure: unknown;
   /** A `watchTaskTimeout` deadline. */
   watch: Subscription | undefined;
   /**
@@ -38,7 +43,15 @@ export class TaskSlots {
     if (!tasks) this.cases.set(caseId, (tasks = new Map()));
     let slot = tasks.get(taskId);
     if (!slot) {
-      slot = { run: undefined, attempts: 0, retry: undefined, watch: undefined, mi: undefined };
+      slot = {
+        run: undefined,
+        attempts: 0,
+        retry: undefined,
+        retryPolicy: undefined,
+        failure: undefined,
+        watch: undefined,
+        mi: undefined,
+      };
       tasks.set(taskId, slot);
     }
     return slot;
