@@ -8,6 +8,7 @@ import {
   InjectionError,
   type WorkflowDefinition,
   YawlBridge,
+  type YawlBridgeOptions,
   YawlError,
 } from 'rxdaemon';
 import { WorkerSlots } from '../src/yawl/worker-slots.js';
@@ -24,18 +25,24 @@ const bridgeLog = (bridge: YawlBridge, now: () => number): string[] => {
   return log;
 };
 
+/** A memory engine over `workflow`, a started daemon and a bridge over both with `options`. */
+function bridged(
+  workflow: WorkflowDefinition,
+  options: Omit<YawlBridgeOptions, 'daemon' | 'engine'> = {},
+  daemon = createDaemon(),
+) {
+  const engine = createMemoryYawlEngine({ workflows: [workflow] });
+  daemon.start();
+  return { engine, daemon, bridge: new YawlBridge({ daemon, engine, ...options }) };
+}
+
 describe('YawlBridge', () => {
   it('retries a failed task with backoff up to maxAttempts, then reports task:retry-exhausted', () => {
     const scheduler = marbleScheduler();
     let log: string[] = [];
     scheduler.run(({ cold, expectSubscriptions }) => {
       const failing = cold('-#', undefined, new Error('down'));
-      const engine = createMemoryYawlEngine({ workflows: [single] });
-      const daemon = createDaemon();
-      daemon.start();
-      const bridge = new YawlBridge({
-        daemon,
-        engine,
+      const { engine, bridge } = bridged(single, {
         handlers: { work: () => failing },
         retry: { maxAttempts: 3, initialDelayMs: 2, multiplier: 2 },
       });
@@ -54,12 +61,7 @@ describe('YawlBridge', () => {
     const scheduler = marbleScheduler();
     scheduler.run(({ cold, expectObservable }) => {
       const attempts = [cold('-#'), cold('--ok|')];
-      const engine = createMemoryYawlEngine({ workflows: [single] });
-      const daemon = createDaemon();
-      daemon.start();
-      new YawlBridge({
-        daemon,
-        engine,
+      const { engine } = bridged(single, {
         handlers: { work: ({ attempt }) => attempts[attempt - 1]! },
         retry: { maxAttempts: 2, initialDelayMs: 1 },
       });
@@ -116,10 +118,7 @@ describe('YawlBridge', () => {
   });
 
   it('scheduleRetry names what is wrong: an unknown case, a task without a handler, a bad policy', () => {
-    const engine = createMemoryYawlEngine({ workflows: [single] });
-    const daemon = createDaemon();
-    daemon.start();
-    const bridge = new YawlBridge({ daemon, engine, handlers: { work: () => 'done' } });
+    const { engine, bridge } = bridged(single, { handlers: { work: () => 'done' } });
     engine.createCase('single', null, 'k');
     expect(() => bridge.scheduleRetry('nope', 'work', { maxAttempts: 2 })).toThrow(YawlError);
     expect(() => bridge.scheduleRetry('k', 'ghost', { maxAttempts: 2 })).toThrow(/no handler/);
@@ -133,10 +132,7 @@ describe('YawlBridge', () => {
     let log: string[] = [];
     scheduler.run(({ cold, expectSubscriptions }) => {
       const slow = cold('----------x|');
-      const engine = createMemoryYawlEngine({ workflows: [single] });
-      const daemon = createDaemon();
-      daemon.start();
-      const bridge = new YawlBridge({ daemon, engine, handlers: { work: () => slow } });
+      const { engine, bridge } = bridged(single, { handlers: { work: () => slow } });
       log = bridgeLog(bridge, () => scheduler.now());
       engine.createCase('single', null, 'k');
       bridge.watchTaskTimeout('k', 'work', 3);
@@ -156,22 +152,21 @@ describe('YawlBridge', () => {
     scheduler.run(({ cold, expectSubscriptions }) => {
       const quick = cold('-x|');
       const branch = cold('---y|');
-      const engine = createMemoryYawlEngine({ workflows: [fanOut] });
-      const daemon = createDaemon({ maxConcurrent: 4 });
-      daemon.start();
-      const bridge = new YawlBridge({
-        daemon,
-        engine,
-        manual: ['a', 'b', 'c', 'd'],
-        handlers: {
-          split: () => 'go',
-          a: () => quick,
-          b: () => branch,
-          c: () => branch,
-          d: () => branch,
-          join: () => 'done',
+      const { engine, bridge } = bridged(
+        fanOut,
+        {
+          manual: ['a', 'b', 'c', 'd'],
+          handlers: {
+            split: () => 'go',
+            a: () => quick,
+            b: () => branch,
+            c: () => branch,
+            d: () => branch,
+            join: () => 'done',
+          },
         },
-      });
+        createDaemon({ maxConcurrent: 4 }),
+      );
       bridge.events.subscribe((e) => e.type === 'task:assigned' && assigned.push(`${e.taskId}@${e.worker}`));
       engine.events.subscribe((e) => e.type === 'case:completed' && log.push(`${scheduler.now()} ${e.type}`));
       const workers = ['w1', 'w2', 'w3'];
@@ -217,10 +212,7 @@ describe('YawlBridge', () => {
         tasks: [{ id: 'quotes', flows: [{ to: 'end' }], mi: { minimum: 1, maximum: 3 } }],
       };
       const instance = cold('-----q|');
-      const engine = createMemoryYawlEngine({ workflows: [miNet] });
-      const daemon = createDaemon();
-      daemon.start();
-      const bridge = new YawlBridge({ daemon, engine });
+      const { engine, bridge } = bridged(miNet);
       engine.createCase('mi', null, 'm');
       bridge.executeMITask('m', 'quotes', 3, () => instance).subscribe();
       scheduler.schedule(() => {
@@ -255,12 +247,7 @@ describe('YawlBridge runs and the engine', () => {
     const signals: AbortSignal[] = [];
     scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
       const pack = cold('--------p|');
-      const engine = createMemoryYawlEngine({ workflows: [net] });
-      const daemon = createDaemon();
-      daemon.start();
-      const bridge = new YawlBridge({
-        daemon,
-        engine,
+      const { engine, bridge } = bridged(net, {
         manual: ['pack'],
         handlers: {
           split: () => 'go',
@@ -280,13 +267,8 @@ describe('YawlBridge runs and the engine', () => {
 
 describe('YawlBridge with synchronous handlers', () => {
   it('runs a task again when a loop enables it again', () => {
-    const engine = createMemoryYawlEngine({ workflows: [loop] });
-    const daemon = createDaemon();
-    daemon.start();
     let checks = 0;
-    new YawlBridge({
-      daemon,
-      engine,
+    const { engine } = bridged(loop, {
       handlers: { work: () => 'done', check: () => ({ again: ++checks < 3 }) },
     });
     engine.createCase('loop', null, 'l');
