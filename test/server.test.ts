@@ -273,6 +273,19 @@ describe('control plane: the HTTP API', () => {
     expect(retryAfter).toBe('2'); // one token per 2 s
   });
 
+  it('a burst of wrong keys is rated by the client address: 401 until its bucket is empty, then 429', async () => {
+    const { base, call } = await start({
+      rateLimit: createRateLimiter({ capacity: 3, refillPerSecond: 0.5 }),
+    });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const guess = await fetch(`${base}/api/health`, { headers: { authorization: `Bearer rxd_${i}` } });
+      statuses.push(guess.status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 429, 429]);
+    expect((await call('/api/health')).status).toBe(200); // a right key has a bucket of its own
+  });
+
   it('security headers on every response; CORS closed unless configured', async () => {
     const { base, call } = await start();
     // The page: helmet's document headers, its own script only.

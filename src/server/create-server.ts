@@ -23,7 +23,7 @@ export interface ServerOptions {
   readonly engine?: YawlEngine;
   /** Who may call `/api`: `createApiKeyAuth`. */
   readonly auth: ApiKeyAuth;
-  /** Calls per key (per client address without one): `createRateLimiter`. */
+  /** Calls per key (per client address without a right one, wrong keys included): `createRateLimiter`. */
   readonly rateLimit?: RateLimiter;
   /** The receipt log whose Merkle root `/api/receipts/root` shows. */
   readonly receipts?: ReceiptLog;
@@ -97,19 +97,25 @@ export function createServer(options: ServerOptions): FastifyInstance {
   app.addHook('onRequest', function guard(request, reply, done) {
     if (!request.url.startsWith('/api')) return dashboardHeaders.call(this, request, reply, done);
     forApi(reply);
-    let who: string;
+    // A caller is rated by its key, or by its address when it has none that is right: a burst of
+    // wrong keys is a burst like any other, answered 429 once the address's bucket is empty.
+    let who: string | undefined;
+    let rejected: AuthError | undefined;
     try {
       const outcome = auth.authenticate(presentedKey(request));
-      who = outcome.authenticated ? outcome.keyHash : `ip:${request.ip}`;
+      if (outcome.authenticated) who = outcome.keyHash;
     } catch (error) {
       if (!(error instanceof AuthError)) return done(error as Error);
+      rejected = error;
+    }
+    const decision = rateLimit?.take(who ?? `ip:${request.ip}`);
+    if (rejected && decision?.allowed !== false) {
       reply
         .code(401)
         .header('www-authenticate', 'Bearer')
-        .send({ error: 'unauthorized', message: error.message });
+        .send({ error: 'unauthorized', message: rejected.message });
       return;
     }
-    const decision = rateLimit?.take(who);
     if (decision && !decision.allowed) {
       reply
         .code(429)
