@@ -336,6 +336,16 @@ describe('a remote task is just a task (BullMQ over a real Redis)', () => {
       expect(() => createBullTransport({ connection, queue })).toThrow(ConfigError);
       expect(() => startWorker({ connection, queue, handlers: {} })).toThrow(ConfigError);
     }
+    // A handler name that is no name fails where it is written, not at the first call.
+    const transport = createBullTransport({ connection });
+    try {
+      for (const name of ['', undefined, 42]) {
+        expect(() => transport.task(name as string)).toThrow(/remote task: handler/);
+        expect(() => transport.operation(name as string)).toThrow(ConfigError);
+      }
+    } finally {
+      await transport.close();
+    }
   });
 
   it('Redis killed mid-run: the running task fails with ConnectionLostError within the bound, and everything closes', async () => {

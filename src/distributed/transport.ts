@@ -92,6 +92,9 @@ export const queueNameSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/, "must be 1–100 letters, digits, '_', '.' or '-'");
 
+/** A worker handler's name, as `startWorker({ handlers })` keys it. */
+const handlerNameSchema = z.strictObject({ handler: z.string().min(1, 'must be a non-empty string') });
+
 const optionsSchema = z.strictObject({
   connection: connectionSchema,
   queue: queueNameSchema.optional(),
@@ -297,11 +300,13 @@ export function createBullTransport(options: BullTransportOptions): BullTranspor
     return job<P | undefined, R>(handler, payload, context);
   };
 
-  const task = <I, R>(handler: string): RemoteTask<I, R> =>
-    ((input: unknown, context?: JobContext) =>
+  const task = <I, R>(handler: string): RemoteTask<I, R> => {
+    parseConfig('remote task', handlerNameSchema, { handler });
+    return ((input: unknown, context?: JobContext) =>
       context === undefined && isDaemonRun(input)
         ? runOnWorkers<unknown, R>(handler, input)
         : job<unknown, R>(handler, input, context)) as RemoteTask<I, R>;
+  };
 
   /** Cancels still being sent: `close` lets them reach Redis first. */
   const cancels = new Set<Promise<void>>();
@@ -322,10 +327,10 @@ export function createBullTransport(options: BullTransportOptions): BullTranspor
 
   return {
     task,
-    operation:
-      <P, R>(handler: string) =>
-      (context: OperationRunContext<P>): Observable<R> =>
-        runOnWorkers(handler, context),
+    operation: <P, R>(handler: string) => {
+      parseConfig('remote operation', handlerNameSchema, { handler });
+      return (context: OperationRunContext<P>): Observable<R> => runOnWorkers(handler, context);
+    },
     sharedTrigger: (operationId, trigger) => ticks.trigger(operationId, trigger),
     removeSharedTrigger: (operationId) => ticks.remove(operationId),
     async close() {
