@@ -164,6 +164,11 @@ describe('importYawl: YAWL specifications as the YAWL Editor writes them', () =>
     const cases: [string, RegExp][] = [
       ['<specificationSet><specification>', /not well-formed XML at line 1/],
       ['<specificationSet></specificationSet>', /no <specification>/],
+      // An external entity (XXE) is refused by the parser: named, not a bare Error.
+      [
+        '<?xml version="1.0"?><!DOCTYPE s [<!ENTITY x SYSTEM "file:///etc/passwd">]><specificationSet>&x;</specificationSet>',
+        /document: cannot be read: External entities are not supported/,
+      ],
       [
         '<specificationSet><specification uri="S"><decomposition id="S" type="NetFactsType"/></specification></specificationSet>',
         /no root net/,

@@ -118,7 +118,14 @@ export function importYawl(xml: string): WorkflowDefinition[] {
     const { msg, line } = valid.err;
     throw new YawlImportError('document', `not well-formed XML at line ${line}: ${msg.slice(0, 200)}`);
   }
-  const document = parser.parse(xml) as Node;
+  let document: Node;
+  try {
+    document = parser.parse(xml) as Node;
+  } catch (error) {
+    // Well-formed, but not what the parser will read: a DOCTYPE with external entities, say.
+    const why = error instanceof Error ? error.message : String(error);
+    throw new YawlImportError('document', `cannot be read: ${why.slice(0, 200)}`);
+  }
   const set = document.specificationSet as Node | undefined;
   const specifications = list(set?.specification);
   if (specifications.length === 0) throw new YawlImportError('specificationSet', 'no <specification> in it');
