@@ -129,6 +129,16 @@ describe('receipts: hash chain and Merkle tree', () => {
     expect(verifyReceipts(['{oops'])).toMatchObject({ valid: false, seq: 0, reason: 'not JSON' });
     expect(importReceipts(lines).root()).toBe(log.root());
     expect(() => importReceipts(altered)).toThrow(ReceiptVerificationError);
+    // Not lines at all: named like any bad receipt, not a TypeError from spreading it.
+    expect(() => importReceipts(undefined as never)).toThrow(ReceiptVerificationError);
+    // A generator is read once: imported from the lines it yields.
+    expect(
+      importReceipts(
+        (function* () {
+          yield* lines;
+        })(),
+      ).root(),
+    ).toBe(log.root());
   });
 
   it('canonical JSON sorts keys at every depth and refuses what JSON cannot carry', () => {
@@ -288,6 +298,10 @@ describe('receipts: hash chain and Merkle tree', () => {
       ConfigError,
     );
     expect(() => signCheckpoint(log, 'not a key')).toThrow(ConfigError);
+    for (const key of [undefined, {}, 42]) {
+      expect(() => verifyCheckpoint(checkpoint, key as never)).toThrow(/KeyObject or a PEM string/);
+      expect(() => signCheckpoint(log, key as never)).toThrow(ConfigError);
+    }
   });
 
   it('hashingReady resolves, and digests are the same either side of it (the pure-JS path itself is checked in scripts/check-package.sh)', async () => {

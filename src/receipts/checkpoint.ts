@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
+import { createPrivateKey, createPublicKey, KeyObject, sign, verify } from 'node:crypto';
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { ConfigError } from '../errors.js';
 import { digestFromHex, nodeHash, toHex } from './blake3.js';
@@ -35,6 +35,13 @@ const signedBytes = (size: number, root: string, timestamp: number): Buffer =>
   Buffer.from(DOMAIN + canonicalJson({ root, size, timestamp }), 'utf8');
 
 function ed25519Key(key: KeyObject | string, kind: 'private' | 'public'): KeyObject {
+  if (typeof key !== 'string' && !(key instanceof KeyObject)) {
+    throw new ConfigError(
+      'checkpoint key',
+      ['key'],
+      [`must be a KeyObject or a PEM string, got ${typeof key}`],
+    );
+  }
   let object: KeyObject;
   try {
     object =

@@ -143,10 +143,8 @@ export type VerifyResult =
  * bad one. Never throws. Blank lines are ignored; `line` is 1-based in the input.
  */
 export function verifyReceipts(lines: string | Iterable<string>): VerifyResult {
-  let rows: readonly unknown[];
-  try {
-    rows = typeof lines === 'string' ? lines.split('\n') : [...lines];
-  } catch {
+  const rows = linesOf(lines);
+  if (rows === undefined) {
     return {
       valid: false,
       seq: 0,
@@ -198,10 +196,19 @@ export function verifyReceipts(lines: string | Iterable<string>): VerifyResult {
  * @throws ReceiptVerificationError naming the first bad receipt
  */
 export function importReceipts(lines: string | Iterable<string>): ReceiptLog {
-  const rows = typeof lines === 'string' ? lines.split('\n') : [...lines];
-  const result = verifyReceipts(rows);
+  const rows = linesOf(lines); // once: an iterator is not read twice
+  const result = verifyReceipts((rows ?? lines) as Iterable<string>);
   if (!result.valid) throw new ReceiptVerificationError(result.seq, `${result.reason} (line ${result.line})`);
   const log = new MemoryReceiptLog();
-  for (const row of rows) if (row.trim() !== '') log.append((JSON.parse(row) as Receipt).record);
+  for (const row of rows as string[]) if (row.trim() !== '') log.append((JSON.parse(row) as Receipt).record);
   return log;
+}
+
+/** The lines of `lines` (a string, or an iterable of them), or undefined when it is neither. */
+function linesOf(lines: unknown): unknown[] | undefined {
+  try {
+    return typeof lines === 'string' ? lines.split('\n') : [...(lines as Iterable<unknown>)];
+  } catch {
+    return undefined;
+  }
 }
