@@ -1,12 +1,14 @@
 import { Readable } from 'node:stream';
 import { DataFactory, Store } from 'n3';
-import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
+import { firstValueFrom, from, lastValueFrom, toArray } from 'rxjs';
 import { toArray as toArrayIx } from 'ix/asynciterable';
 import { filter as filterIx } from 'ix/asynciterable/operators';
 import { describe, expect, it } from 'vitest';
 import {
   applyChanges,
+  bySubject,
   changesMatching,
+  ConfigError,
   observeStore,
   parsePatchRows,
   parseQuads,
@@ -307,5 +309,34 @@ describe('parseQuads and stores', () => {
         ),
       ),
     ).toBe(false);
+  });
+
+  it('names bad input at the call: a source, a store or a pattern that is none; a stream of non-changes errors', async () => {
+    for (const read of [parseRdfPatch, parsePatchRows, readRdfPatch]) {
+      for (const source of [42, null, { text: 'A …' }])
+        expect(() => read(source as never)).toThrow(
+          /must be the patch text, a Node stream or an \(async\) iterable/,
+        );
+    }
+    // A generator of chunks is a source like any other.
+    const chunks = function* () {
+      yield 'A <http://x/s> <http://x/p> "o" .\n';
+    };
+    expect(await lastValueFrom(parseRdfPatch(chunks()).pipe(toArray()))).toHaveLength(1);
+    expect(() => observeStore({} as never)).toThrow(ConfigError);
+    expect(() => applyChanges({} as never)).toThrow(/applyChanges store: store: must be an n3 Store/);
+    expect(() => changesMatching(undefined as never)).toThrow(ConfigError);
+    expect(() => changesMatching({ subject: 42 } as never)).toThrow(/subject/);
+    // A store from another copy of n3 is a store too (judged by its methods, not its class).
+    const foreign = Object.assign(Object.create(null) as object, {
+      addQuad: () => true,
+      removeQuad: () => true,
+    });
+    expect(() => applyChanges(foreign as never)).not.toThrow();
+    // Values that are no changes (plain JS) error the stream, naming them; nothing is thrown uncaught.
+    const fed = from([1, 'x'] as unknown as RdfChange[]).pipe(bySubject({ windowMs: 1 }), toArray());
+    await expect(lastValueFrom(fed)).rejects.toThrow(
+      /bySubject: expected RdfChange values \(\{ op, quad \}\), got number/,
+    );
   });
 });

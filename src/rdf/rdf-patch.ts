@@ -2,6 +2,7 @@ import { AsyncIterableX } from 'ix/asynciterable';
 import { defer, Observable, type Subscriber } from 'rxjs';
 import { type PatchRow, PatchRowReader, RdfPatchError } from './patch-rows.js';
 import type { RdfChange } from './rdf-change.js';
+import { ConfigError } from '../errors.js';
 
 export { RdfPatchError };
 export type { PatchRow };
@@ -38,6 +39,26 @@ class LineSplitter {
     if (this.pieces.length > 0) line(this.pieces.join(''));
     this.pieces = [];
   }
+}
+
+/**
+ * @throws ConfigError for a source that is none of a {@link PatchSource}'s forms — at the call, so
+ * nothing is half-started (a number would otherwise fail inside the read as "not async iterable")
+ */
+function assertPatchSource(source: unknown, reader: string): asserts source is PatchSource {
+  if (typeof source === 'string') return;
+  const iterable = source as { [Symbol.asyncIterator]?: unknown; [Symbol.iterator]?: unknown } | null;
+  if (
+    typeof iterable?.[Symbol.asyncIterator] === 'function' ||
+    typeof iterable?.[Symbol.iterator] === 'function'
+  )
+    return;
+  const got = source === null ? 'null' : typeof source;
+  throw new ConfigError(
+    `${reader} source`,
+    ['source'],
+    [`source: must be the patch text, a Node stream or an (async) iterable of chunks, got ${got}`],
+  );
 }
 
 /** Every row of a patch, as a cold Observable, fed line by line from any {@link PatchSource}. */
@@ -95,6 +116,7 @@ function rowsOf<T>(
  * {@link RdfPatchError} naming its line.
  */
 export function parsePatchRows(source: PatchSource): Observable<PatchRow> {
+  assertPatchSource(source, 'parsePatchRows');
   return rowsOf<PatchRow>(
     source,
     (row, subscriber) => subscriber.next(row),
@@ -164,6 +186,7 @@ export class PatchTransactions {
  * ```
  */
 export function parseRdfPatch(source: PatchSource): Observable<RdfChange> {
+  assertPatchSource(source, 'parseRdfPatch');
   // Each subscription reads the source afresh, with transactions of its own.
   return defer(() => {
     const transactions = new PatchTransactions();
@@ -187,6 +210,7 @@ export function parseRdfPatch(source: PatchSource): Observable<RdfChange> {
  * of a `for await` stops the reading.
  */
 export function readRdfPatch(source: PatchSource): AsyncIterableX<RdfChange> {
+  assertPatchSource(source, 'readRdfPatch');
   return new PulledChanges(source);
 }
 

@@ -2,6 +2,7 @@ import { DataFactory, type Quad, type Quad_Subject, Store, type Term } from 'n3'
 import { filter, Observable, type OperatorFunction, type SchedulerLike, Subject, tap } from 'rxjs';
 import { z } from 'zod';
 import { parseConfig, schedulerSchema } from '../../operators/internal/index.js';
+import { ConfigError } from '../errors.js';
 import { longDelays } from '../../operators/internal/index.js';
 import type { RdfChange } from './rdf-change.js';
 
@@ -30,6 +31,7 @@ function quadOf(args: QuadArguments): Quad {
  * store stays an n3 `Store` that other code writes to as usual.
  */
 export function observeStore(store: Store = new Store()): ObservedStore {
+  if (!isStore(store)) throw notAStore('observeStore', store);
   const subject = new Subject<RdfChange>();
   const addQuad = store.addQuad.bind(store) as (...args: QuadArguments) => boolean;
   const removeQuad = store.removeQuad.bind(store) as (...args: QuadArguments) => boolean;
@@ -57,11 +59,35 @@ export function observeStore(store: Store = new Store()): ObservedStore {
  * ```
  */
 export function applyChanges(store: Store | ObservedStore): OperatorFunction<RdfChange, RdfChange> {
-  const apply =
-    store instanceof Store
-      ? (c: RdfChange) => (c.op === 'add' ? store.addQuad(c.quad) : store.removeQuad(c.quad))
-      : (c: RdfChange) => (c.op === 'add' ? store.add(c.quad) : store.delete(c.quad));
-  return tap((change) => void apply(change));
+  // An observed store is written through its n3 Store, whose writes it observes.
+  const target: unknown = isStore(store) ? store : (store as ObservedStore | undefined)?.store;
+  if (!isStore(target)) throw notAStore('applyChanges', store);
+  return tap((c) => void (c.op === 'add' ? target.addQuad(c.quad) : target.removeQuad(c.quad)));
+}
+
+/** A term (an RDF/JS object with a value) or a term's value. */
+const termOrValue = z.union([z.string(), z.looseObject({ termType: z.string(), value: z.string() })]);
+const quadPatternSchema = z.strictObject({
+  op: z.enum(['add', 'delete']).optional(),
+  subject: termOrValue.optional(),
+  predicate: termOrValue.optional(),
+  object: termOrValue.optional(),
+  graph: termOrValue.optional(),
+});
+
+/**
+ * An n3 Store by what it does, not by `instanceof`: an application's own copy of n3 (another
+ * version, a second install) makes stores this package's `Store` class never made.
+ */
+function isStore(value: unknown): value is Store {
+  const store = value as Partial<Store> | null | undefined;
+  return typeof store?.addQuad === 'function' && typeof store.removeQuad === 'function';
+}
+
+/** @returns the ConfigError for a store argument that is not an n3 Store (or `observeStore`'s). */
+function notAStore(where: string, store: unknown): ConfigError {
+  const got = store === null ? 'null' : typeof store === 'object' ? 'another object' : typeof store;
+  return new ConfigError(`${where} store`, ['store'], [`store: must be an n3 Store, got ${got}`]);
 }
 
 export interface QuadPattern {
@@ -74,6 +100,7 @@ export interface QuadPattern {
 
 /** Keeps the changes matching `pattern`; a string matches a term's value. */
 export function changesMatching(pattern: QuadPattern): OperatorFunction<RdfChange, RdfChange> {
+  parseConfig('changesMatching pattern', quadPatternSchema, pattern);
   const same = (wanted: Term | string | undefined, actual: Term): boolean =>
     wanted === undefined || (typeof wanted === 'string' ? actual.value === wanted : actual.equals(wanted));
   return filter(
@@ -126,7 +153,15 @@ export function bySubject(options: {
       };
       const subscription = changes.subscribe({
         next: (change) => {
-          const subject = change.quad.subject;
+          // A value that is no change (from plain JS, say) errors the stream, naming it: read
+          // blindly, it would throw inside this observer, where nothing can catch it.
+          const subject = (change as Partial<RdfChange> | null)?.quad?.subject;
+          if (subject === undefined) {
+            const got = change === null ? 'null' : typeof change;
+            return subscriber.error(
+              new TypeError(`bySubject: expected RdfChange values ({ op, quad }), got ${got}`),
+            );
+          }
           const key = `${subject.termType}:${subject.value}`;
           const group = open.get(key);
           if (group) group.changes.push(change);
