@@ -29,7 +29,8 @@ const optionsSchema = z.strictObject({
 /**
  * Turns a stream of latencies (ms) into a snapshot per sample: nearest-rank p50/p95/p99 and max
  * over the last `window` samples, and their rate. The window is kept sorted incrementally (binary
- * search + one splice per sample), so a snapshot costs O(window) memory moves, not a sort.
+ * search + one splice per sample), so a snapshot costs O(window) memory moves, not a sort. A
+ * latency that is not a number ≥ 0 errors the stream with a TypeError naming it.
  *
  * ```text
  * latencies: 3-1-2|            window 2
@@ -44,6 +45,12 @@ export function latencyStats(options: LatencyStatsOptions = {}): OperatorFunctio
       const samples = new SlidingWindow(window);
       return source.subscribe({
         next: (latency) => {
+          // A latency that is no number would sort into the window and corrupt every figure.
+          if (typeof latency !== 'number' || !(latency >= 0)) {
+            const got =
+              typeof latency === 'number' ? String(latency) : latency === null ? 'null' : typeof latency;
+            return subscriber.error(new TypeError(`latencyStats: latencies must be numbers ≥ 0, got ${got}`));
+          }
           const now = scheduler.now();
           samples.add(latency, now);
           subscriber.next({

@@ -15,6 +15,8 @@ import {
   ConfigError,
   createReceiptLog,
   type InstanceContext,
+  instanceStates,
+  latencyStats,
   type MIEvent,
   runMultipleInstance,
   type TaskContext,
@@ -184,6 +186,30 @@ describe('every user callback is guarded (principle 9)', () => {
       expect(result.instances[0]!.error).toBeInstanceOf(ConfigError);
     }
   });
+});
+
+describe('operators fed values of the wrong kind error their stream, naming them (nothing uncaught)', () => {
+  const cases: [string, Observable<unknown>, RegExp][] = [
+    ['toMIResult', of(null).pipe(toMIResult() as never), /toMIResult: expected MI events .*got null/],
+    [
+      'instanceStates',
+      of(42).pipe(instanceStates() as never),
+      /instanceStates: expected MI events .*got number/,
+    ],
+    [
+      'latencyStats',
+      of(3, 'slow').pipe(latencyStats() as never),
+      /latencyStats: latencies must be numbers ≥ 0, got string/,
+    ],
+    ['latencyStats', of(Number.NaN).pipe(latencyStats() as never), /got NaN/],
+  ];
+  for (const [name, stream, reason] of cases) {
+    it(`${name}: ${String(reason)}`, async () => {
+      const outcome = await withoutUncaught(() => lastValueFrom(stream).catch((error: unknown) => error));
+      expect(outcome).toBeInstanceOf(TypeError);
+      expect((outcome as Error).message).toMatch(reason);
+    });
+  }
 });
 
 describe('MI concurrency streams are validated', () => {

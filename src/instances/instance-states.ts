@@ -1,6 +1,7 @@
 import { Observable, type OperatorFunction } from 'rxjs';
+import { guard } from '../../operators/internal/index.js';
 import { InstanceTable } from './instance-table.js';
-import type { MIEvent } from './mi-event.js';
+import { assertEvent, type MIEvent } from './mi-event.js';
 import type { InstanceRecord, InstanceStatus } from './mi-result.js';
 
 /** A live, read-only view of every instance's state, by index. */
@@ -30,10 +31,11 @@ export function instanceStates<I, R>(): OperatorFunction<MIEvent<I, R>, Instance
     new Observable<InstanceRegistry<R>>((subscriber) => {
       const table = new InstanceTable<R>();
       return events.subscribe({
-        next: (event) => {
+        next: guard(subscriber, (event: MIEvent<I, R>) => {
+          assertEvent(event, 'instanceStates');
           table.apply(event);
           subscriber.next(table);
-        },
+        }),
         error: (error: unknown) => subscriber.error(error),
         complete: () => subscriber.complete(),
       });

@@ -85,3 +85,10 @@ export type MIEvent<I, R> =
   | MILateEvent<R>
   | MIInputClosedEvent
   | MIDecidedEvent<R>;
+
+/** @throws TypeError naming the operator, for a value that is not an MI event (from plain JS, say) */
+export function assertEvent(event: unknown, operator: string): void {
+  if (typeof (event as { type?: unknown } | null)?.type === 'string') return;
+  const got = event === null ? 'null' : typeof event;
+  throw new TypeError(`${operator}: expected MI events ({ type, … }), got ${got}`);
+}

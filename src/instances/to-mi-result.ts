@@ -1,6 +1,7 @@
 import { Observable, type OperatorFunction } from 'rxjs';
+import { guard } from '../../operators/internal/index.js';
 import { MIFailedError } from '../errors.js';
-import type { MIEvent } from './mi-event.js';
+import { assertEvent, type MIEvent } from './mi-event.js';
 import type { MIResult } from './mi-result.js';
 
 /**
@@ -20,14 +21,16 @@ export function toMIResult<I, R>(): OperatorFunction<MIEvent<I, R>, MIResult<R>>
   return (events) =>
     new Observable<MIResult<R>>((subscriber) =>
       events.subscribe({
-        next: (event) => {
+        // Guarded: a value that is no MI event errors the stream instead of throwing uncaught.
+        next: guard(subscriber, (event: MIEvent<I, R>) => {
+          assertEvent(event, 'toMIResult');
           if (event.type !== 'decided') return;
           if (event.status === 'completed') subscriber.next(event.result);
           else
             subscriber.error(
               new MIFailedError(event.result, 'cause' in event ? { cause: event.cause } : undefined),
             );
-        },
+        }),
         error: (error: unknown) => subscriber.error(error),
         complete: () => subscriber.complete(),
       }),
