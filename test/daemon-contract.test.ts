@@ -256,4 +256,24 @@ describe('daemon inputs are validated', () => {
     expect(() => daemon.schedule({ id: 'x', run: () => 1, timeout: 5 } as never)).toThrow(ConfigError);
     expect(() => daemon.schedule({ id: 'x', run: () => 1, timeout: 5 } as never)).toThrow(/timeout/);
   });
+
+  it('a bad trigger config is told what is wrong with it, beside every other bad field', () => {
+    const daemon = createDaemon();
+    const error = (() => {
+      try {
+        daemon.schedule({ id: 'x', trigger: { type: 'hourly' }, run: 5 } as never);
+      } catch (thrown) {
+        return thrown as ConfigError;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error?.fields).toEqual(['trigger.type', 'run']);
+    expect(error?.message).toMatch(
+      /trigger\.type: .*'interval' \| 'cron' \| 'idle' \| 'reactive' \| 'event'/,
+    );
+    expect(() => daemon.schedule({ id: 'y', trigger: { type: 'event', name: 'go' }, run: () => 1 })).toThrow(
+      /events: an event trigger needs it/,
+    );
+    expect(daemon.operations()).toEqual([]); // nothing registered
+  });
 });

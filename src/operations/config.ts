@@ -35,7 +35,18 @@ const daemonSchema = z.strictObject({
 const operationSchema = z.strictObject({
   id: z.string().min(1, 'must be a non-empty string'),
   name: z.string().optional(),
-  trigger: z.union([triggerConfigSchema, observable]).optional(),
+  // An Observable, or a config judged by the config schema itself, so that a bad one is told what
+  // is wrong with it (a union of the two would only say "Invalid input").
+  trigger: z
+    .unknown()
+    .superRefine((value, context) => {
+      if (value === undefined || value instanceof Observable) return;
+      const config = triggerConfigSchema.safeParse(value);
+      for (const issue of config.error?.issues ?? []) {
+        context.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+      }
+    })
+    .optional(),
   run: functionSchema,
   overlap: z.enum(['skip', 'queue', 'allow']).optional(),
   timeoutMs: z.number().finite().positive().optional(),

@@ -111,7 +111,11 @@ export function triggerFrom(config: TriggerConfig, sources: TriggerSources = {})
   const options = scheduler ? { scheduler } : {};
   const need = <T>(source: T | undefined, name: string): T => {
     if (source === undefined) {
-      throw new ConfigError('trigger sources', [name], [`${name}: a ${config.type} trigger needs it`]);
+      throw new ConfigError(
+        'trigger sources',
+        [name],
+        [`${name}: ${config.type === 'event' ? 'an' : 'a'} ${config.type} trigger needs it`],
+      );
     }
     return source;
   };
