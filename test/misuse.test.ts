@@ -15,6 +15,7 @@ import {
   ConfigError,
   createReceiptLog,
   type InstanceContext,
+  InjectionError,
   instanceStates,
   latencyStats,
   type MIEvent,
@@ -208,6 +209,18 @@ describe('operators fed values of the wrong kind error their stream, naming them
       const outcome = await withoutUncaught(() => lastValueFrom(stream).catch((error: unknown) => error));
       expect(outcome).toBeInstanceOf(TypeError);
       expect((outcome as Error).message).toMatch(reason);
+    });
+  }
+});
+
+describe('an MI task id or case id that is not a safe identifier is refused, nothing started (DESIGN §1.4)', () => {
+  for (const ids of [{ taskId: "x'; DROP TABLE tasks; --" }, { taskId: 'ok', caseId: '../../etc/passwd' }]) {
+    it(JSON.stringify(ids), () => {
+      let runs = 0;
+      expect(() => runMultipleInstance(3, { ...ids, concurrency: 2, run: () => ++runs }).subscribe()).toThrow(
+        InjectionError,
+      );
+      expect(runs).toBe(0);
     });
   }
 });

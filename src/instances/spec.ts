@@ -9,6 +9,7 @@ import {
   type TaskOutput,
 } from '../../operators/internal/index.js';
 import { type ReceiptLog, receiptLogSchema } from '../receipts/receipt-log.js';
+import { assertSafeIdentifier } from '../security/injection.js';
 
 /**
  * What an instance's `run` receives on each attempt: an object of its own fields, so spreading it
@@ -124,11 +125,17 @@ const specSchema = z
     },
   );
 
-/** Validates a spec once, at the boundary: a `ConfigError` naming every bad field, nothing started. */
+/**
+ * Validates a spec once, at the boundary, nothing started: a `ConfigError` naming every bad field,
+ * then an `InjectionError` for a `taskId` or `caseId` that is not a safe identifier (they name jobs,
+ * receipts and spans, and reach engines: DESIGN §1.4).
+ */
 export function validateSpec<I, R>(spec: MISpec<I, R>): void {
   parseConfig(
     `multiple-instance spec${typeof spec?.taskId === 'string' ? ` "${spec.taskId}"` : ''}`,
     specSchema,
     spec,
   );
+  assertSafeIdentifier(spec.taskId);
+  if (spec.caseId !== undefined) assertSafeIdentifier(spec.caseId);
 }
