@@ -2,6 +2,7 @@ import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike }
 import { z } from 'zod';
 import { parseConfig, schedulerSchema } from './internal/config.js';
 import { SlidingWindow } from './internal/sliding-window.js';
+import { valueKind } from './internal/value-kind.js';
 
 /** Latency figures over the most recent `window` samples. */
 export interface LatencySnapshot {
@@ -47,9 +48,9 @@ export function latencyStats(options: LatencyStatsOptions = {}): OperatorFunctio
         next: (latency) => {
           // A latency that is no number would sort into the window and corrupt every figure.
           if (typeof latency !== 'number' || !(latency >= 0)) {
-            const got =
-              typeof latency === 'number' ? String(latency) : latency === null ? 'null' : typeof latency;
-            return subscriber.error(new TypeError(`latencyStats: latencies must be numbers ≥ 0, got ${got}`));
+            return subscriber.error(
+              new TypeError(`latencyStats: latencies must be numbers ≥ 0, got ${valueKind(latency)}`),
+            );
           }
           const now = scheduler.now();
           samples.add(latency, now);

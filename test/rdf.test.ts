@@ -336,7 +336,7 @@ describe('parseQuads and stores', () => {
     // Values that are no changes (plain JS) error the stream, naming them; nothing is thrown uncaught.
     const fed = from([1, 'x'] as unknown as RdfChange[]).pipe(bySubject({ windowMs: 1 }), toArray());
     await expect(lastValueFrom(fed)).rejects.toThrow(
-      /bySubject: expected RdfChange values \(\{ op, quad \}\), got number/,
+      /bySubject: expected RdfChange values \(\{ op, quad \}\), got 1/,
     );
   });
 });

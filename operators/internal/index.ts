@@ -11,6 +11,7 @@
  *   same way everywhere.
  * - {@link longDelays}: the one way to wait, safe for delays past Node's 2^31−1 ms timer limit.
  * - {@link guard}: a user callback whose throw goes to an error channel, never out of the call;
+ *   {@link valueKind}: what a bad value is, for the error that names it;
  *   {@link Broadcast}: an engine's hot event stream whose throwing listeners cannot hurt it.
  * - {@link parseConfig} and the shared schemas: validate once, at the boundary.
  */
@@ -28,6 +29,7 @@ export {
   withMethod,
 } from './config.js';
 export { guard } from './guard.js';
+export { valueKind } from './value-kind.js';
 export { withSignal } from './live-signal.js';
 export { longDelays } from './long-delays.js';
 export { Pool } from './pool.js';

@@ -1,5 +1,6 @@
 import type { Counters } from '../../operators/index.js';
 import type { MIReason, MIResult, MIStatus } from './mi-result.js';
+import { valueKind } from '../../operators/internal/index.js';
 
 interface TaskEvent {
   readonly taskId: string;
@@ -89,6 +90,5 @@ export type MIEvent<I, R> =
 /** @throws TypeError naming the operator, for a value that is not an MI event (from plain JS, say) */
 export function assertEvent(event: unknown, operator: string): void {
   if (typeof (event as { type?: unknown } | null)?.type === 'string') return;
-  const got = event === null ? 'null' : typeof event;
-  throw new TypeError(`${operator}: expected MI events ({ type, … }), got ${got}`);
+  throw new TypeError(`${operator}: expected MI events ({ type, … }), got ${valueKind(event)}`);
 }

@@ -3,6 +3,7 @@ import { defer, Observable, type Subscriber } from 'rxjs';
 import { type PatchRow, PatchRowReader, RdfPatchError } from './patch-rows.js';
 import type { RdfChange } from './rdf-change.js';
 import { ConfigError } from '../errors.js';
+import { valueKind } from '../../operators/internal/index.js';
 
 export { RdfPatchError };
 export type { PatchRow };
@@ -53,11 +54,12 @@ function assertPatchSource(source: unknown, reader: string): asserts source is P
     typeof iterable?.[Symbol.iterator] === 'function'
   )
     return;
-  const got = source === null ? 'null' : typeof source;
   throw new ConfigError(
     `${reader} source`,
     ['source'],
-    [`source: must be the patch text, a Node stream or an (async) iterable of chunks, got ${got}`],
+    [
+      `source: must be the patch text, a Node stream or an (async) iterable of chunks, got ${valueKind(source)}`,
+    ],
   );
 }
 

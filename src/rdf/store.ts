@@ -1,7 +1,7 @@
 import { DataFactory, type Quad, type Quad_Subject, Store, type Term } from 'n3';
 import { filter, Observable, type OperatorFunction, type SchedulerLike, Subject, tap } from 'rxjs';
 import { z } from 'zod';
-import { parseConfig, schedulerSchema } from '../../operators/internal/index.js';
+import { parseConfig, schedulerSchema, valueKind } from '../../operators/internal/index.js';
 import { ConfigError } from '../errors.js';
 import { longDelays } from '../../operators/internal/index.js';
 import type { RdfChange } from './rdf-change.js';
@@ -86,8 +86,11 @@ function isStore(value: unknown): value is Store {
 
 /** @returns the ConfigError for a store argument that is not an n3 Store (or `observeStore`'s). */
 function notAStore(where: string, store: unknown): ConfigError {
-  const got = store === null ? 'null' : typeof store === 'object' ? 'another object' : typeof store;
-  return new ConfigError(`${where} store`, ['store'], [`store: must be an n3 Store, got ${got}`]);
+  return new ConfigError(
+    `${where} store`,
+    ['store'],
+    [`store: must be an n3 Store, got ${valueKind(store)}`],
+  );
 }
 
 export interface QuadPattern {
@@ -157,9 +160,8 @@ export function bySubject(options: {
           // blindly, it would throw inside this observer, where nothing can catch it.
           const subject = (change as Partial<RdfChange> | null)?.quad?.subject;
           if (subject === undefined) {
-            const got = change === null ? 'null' : typeof change;
             return subscriber.error(
-              new TypeError(`bySubject: expected RdfChange values ({ op, quad }), got ${got}`),
+              new TypeError(`bySubject: expected RdfChange values ({ op, quad }), got ${valueKind(change)}`),
             );
           }
           const key = `${subject.termType}:${subject.value}`;

@@ -4,6 +4,7 @@ import { leafHash, toHex } from './blake3.js';
 import { canonicalJson, type JsonValue } from './canonical-json.js';
 import type { ConsistencyProof } from './checkpoint.js';
 import { type MerkleProof, MerkleTree } from './merkle.js';
+import { valueKind } from '../../operators/internal/index.js';
 
 /** One entry of the log: `hash` = BLAKE3(0x00 ‖ canonical JSON of { seq, prevHash, record }). */
 export interface Receipt<T extends JsonValue = JsonValue> {
@@ -158,7 +159,7 @@ export function verifyReceipts(lines: string | Iterable<string>): VerifyResult {
     lineNumber++;
     const seq = log.size;
     const fail = (reason: string): VerifyResult => ({ valid: false, seq, line: lineNumber, reason });
-    if (typeof row !== 'string') return fail(`not a line of text but ${row === null ? 'null' : typeof row}`);
+    if (typeof row !== 'string') return fail(`not a line of text but ${valueKind(row)}`);
     if (row.trim() === '') continue;
     let parsed: unknown;
     try {
