@@ -128,7 +128,7 @@ const specSchema = z
 /**
  * Validates a spec once, at the boundary, nothing started: a `ConfigError` naming every bad field,
  * then an `InjectionError` for a `taskId` or `caseId` that is not a safe identifier (they name jobs,
- * receipts and spans, and reach engines: DESIGN §1.4).
+ * receipts and spans, and reach engines, so they are checked for injection as every engine id is).
  */
 export function validateSpec<I, R>(spec: MISpec<I, R>): void {
   parseConfig(
