@@ -1,9 +1,8 @@
 import { DataFactory, type Quad, type Quad_Subject, Store, type Term } from 'n3';
 import { filter, Observable, type OperatorFunction, type SchedulerLike, Subject, tap } from 'rxjs';
 import { z } from 'zod';
-import { parseConfig, schedulerSchema, valueKind } from '../../operators/internal/index.js';
+import { longDelays, parseConfig, schedulerSchema, valueKind } from '../../operators/internal/index.js';
 import { ConfigError } from '../errors.js';
-import { longDelays } from '../../operators/internal/index.js';
 import type { RdfChange } from './rdf-change.js';
 
 /** An n3 Store whose writes are also a change feed. */
