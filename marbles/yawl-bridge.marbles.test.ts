@@ -1,4 +1,4 @@
-import { filter, map } from 'rxjs';
+import { filter, map, NEVER } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import {
   type BridgeEvent,
@@ -199,6 +199,30 @@ describe('YawlBridge', () => {
     expect(first.map((a) => a.split('@')[1])).toEqual(
       ['a', 'b', 'c', 'd'].map((task) => new WorkerSlots(['w1', 'w2', 'w3']).assign('hash', `fan/${task}`)),
     );
+  });
+
+  it('bad arguments are named at the call, before any task starts', () => {
+    let runs = 0;
+    const { engine, bridge } = bridged(fanOut, {
+      manual: ['a', 'b', 'c', 'd'],
+      handlers: { split: () => 'go', a: () => ++runs, b: () => ++runs },
+    });
+    engine.createCase('fan-out', null, 'f');
+    const workers = ['w1'];
+    expect(() => bridge.distributeAndSplitTasks('f', ['a', 'nope'], { workers })).toThrow(
+      /Workflow fan-out has no task nope/,
+    );
+    expect(() => bridge.distributeAndSplitTasks('f', ['a', 'a'], { workers })).toThrow(/twice/);
+    expect(() => bridge.distributeAndSplitTasks('f', 'a' as never, { workers })).toThrow(ConfigError);
+    expect(() =>
+      bridge.distributeAndSplitTasks('f', ['a'], { workers, strategy: 'random' as never }),
+    ).toThrow(/strategy/);
+    expect(() => bridge.distributeAndSplitTasks('f', ['a'], undefined as never)).toThrow(/workers/);
+    expect(() => bridge.waitForChoice('f', { a: 5 as never, b: NEVER })).toThrow(/a: must be an Observable/);
+    for (const ms of [-1, Number.NaN, Infinity])
+      expect(() => bridge.watchTaskTimeout('f', 'a', ms), String(ms)).toThrow(ConfigError);
+    expect(runs).toBe(0);
+    expect(engine.tasks('f').get('a')).toBe('enabled');
   });
 
   it('MI status, cancellation and identifier checks', () => {

@@ -22,6 +22,7 @@ export { copyCounters, countEvent, emptyCounters } from '../counters.js';
 export { backoffPolicySchema } from '../retry-backoff.js';
 export {
   functionSchema,
+  millisecondsSchema,
   parseConfig,
   parseIndex,
   parseLimit,

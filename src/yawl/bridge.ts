@@ -4,6 +4,7 @@ import { z } from 'zod';
 import {
   functionSchema,
   longDelays,
+  millisecondsSchema,
   parseConfig,
   schedulerSchema,
   withMethod,
@@ -41,6 +42,22 @@ const optionsSchema = z.strictObject({
   scheduler: schedulerSchema.optional(),
   random: functionSchema.optional(),
 });
+
+const distributionSchema = z.strictObject({
+  taskIds: z
+    .array(z.string())
+    .refine((ids) => new Set(ids).size === ids.length, 'must not name a task twice'),
+  workers: z.array(z.string().min(1)),
+  strategy: z.enum(['round-robin', 'least-loaded', 'hash']).optional(),
+});
+
+/** An Observable by what it does (an application's own copy of rxjs makes others than ours). */
+const triggerSchema = z.custom(
+  (value) =>
+    typeof (value as { pipe?: unknown } | null)?.pipe === 'function' &&
+    typeof (value as { subscribe?: unknown }).subscribe === 'function',
+  { message: 'must be an Observable' },
+);
 
 /** The daemon operation a bridge's handlers run under (`yawl-task`, `yawl-task-2`, … per daemon). */
 export const TASK_OPERATION = 'yawl-task';
@@ -129,6 +146,7 @@ export class YawlBridge {
    */
   watchTaskTimeout(caseId: string, taskId: string, ms: number): Subscription {
     this.check(caseId, taskId);
+    parseConfig('watchTaskTimeout', z.object({ ms: millisecondsSchema }), { ms });
     const { engine, scheduler } = this.context;
     const slot = this.slots.slot(caseId, taskId);
     slot.watch?.unsubscribe();
@@ -181,6 +199,7 @@ export class YawlBridge {
    */
   waitForChoice(caseId: string, choices: Readonly<Record<string, Observable<unknown>>>): Observable<string> {
     this.checkCase(caseId);
+    parseConfig('waitForChoice choices', z.record(z.string(), triggerSchema), choices);
     if (Object.keys(choices).length < 2)
       throw new YawlError('A deferred choice needs at least two competing tasks');
     for (const taskId of Object.keys(choices)) this.check(caseId, taskId);
@@ -196,7 +215,9 @@ export class YawlBridge {
     taskIds: readonly string[],
     options: { readonly workers: readonly string[]; readonly strategy?: DistributionStrategy },
   ): Observable<DistributedResult> {
-    for (const taskId of taskIds) this.check(caseId, taskId);
+    parseConfig('distributeAndSplitTasks', distributionSchema, { taskIds, ...options });
+    // Every task known before any starts: one that is not would fail after the others had run.
+    for (const taskId of taskIds) this.checkTask(caseId, taskId);
     if (options.workers.length === 0)
       throw new YawlError('distributeAndSplitTasks needs at least one worker');
     return distribute(
@@ -328,6 +349,15 @@ export class YawlBridge {
   private check(caseId: string, taskId: string): void {
     this.checkCase(caseId);
     assertSafeIdentifier(taskId);
+  }
+
+  /** A safe id of a task the case's workflow has. */
+  private checkTask(caseId: string, taskId: string): void {
+    this.check(caseId, taskId);
+    const { engine } = this.context;
+    const workflowId = engine.caseWorkflow(caseId)!;
+    if (!engine.workflow(workflowId)?.tasks.some((task) => task.id === taskId))
+      throw new YawlError(`Workflow ${workflowId} has no task ${taskId}`);
   }
 
   private checkCase(caseId: string): void {
