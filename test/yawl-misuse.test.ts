@@ -5,10 +5,11 @@ import {
   createDaemon,
   createMemoryYawlEngine,
   type InstanceContext,
+  NotSerializableError,
   type WorkflowDefinition,
   YawlBridge,
 } from 'rxdaemon';
-import { loop, notify, selfLoop } from './fixtures/workflows.js';
+import { loop, notify, selfLoop, single } from './fixtures/workflows.js';
 import { failOnUnhandledRejections, sleep } from './support.js';
 
 failOnUnhandledRejections();
@@ -148,6 +149,25 @@ describe('YawlBridge under misuse', () => {
     engine.createCase('or', null, 'o');
     await sleep(10, null);
     expect(engine.tasks('o').get('split')).toBe('failed');
+    await daemon.stop();
+  });
+
+  it('case data is JSON: a cycle is named at createCase; a handler whose result is not JSON fails its task', async () => {
+    const engine = createMemoryYawlEngine({ workflows: [single] });
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(() => engine.createCase('single', cyclic as never, 'c')).toThrow(NotSerializableError);
+    expect(() => engine.createCase('single', cyclic as never, 'c')).toThrow(/data\.self is a cycle/);
+    expect(engine.caseStatus('c')).toBeUndefined(); // nothing created
+    const failures: unknown[] = [];
+    engine.events.subscribe((e) => e.type === 'task:failed' && failures.push(e.error));
+    const daemon = createDaemon();
+    daemon.start();
+    new YawlBridge({ daemon, engine, handlers: { work: async () => ({ at: () => 'now' }) as never } });
+    engine.createCase('single', null, 'w');
+    await sleep(10, null);
+    expect(engine.tasks('w').get('work')).toBe('failed'); // not started for ever
+    expect(failures[0]).toBeInstanceOf(NotSerializableError);
     await daemon.stop();
   });
 });

@@ -1,7 +1,7 @@
 import { asyncScheduler, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { Broadcast, longDelays } from '../../operators/internal/index.js';
 import { EngineError } from '../errors.js';
-import type { JsonValue } from '../receipts/canonical-json.js';
+import { assertJson, type JsonValue } from '../receipts/canonical-json.js';
 import { assertSafeIdentifier } from '../security/injection.js';
 import { compileWorkflow, type FlowDefinition, type Net, type WorkflowDefinition } from './definition.js';
 import type { CancelReason, TaskState, YawlEngine, YawlEvent } from './engine.js';
@@ -89,6 +89,7 @@ export class MemoryYawlEngine implements YawlEngine {
   }
 
   createCase(workflowId: string, data: JsonValue = null, caseId?: string): string {
+    assertJson(data, 'data'); // case data is JSON: a cycle, a function or a bigint is named here
     return this.command(() => this.create(workflowId, data, caseId));
   }
 
@@ -97,6 +98,7 @@ export class MemoryYawlEngine implements YawlEngine {
   }
 
   completeTask(caseId: string, taskId: string, data: JsonValue = null): void {
+    assertJson(data, 'data');
     this.command(() => this.complete(caseId, taskId, data));
   }
 
