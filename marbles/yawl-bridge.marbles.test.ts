@@ -221,6 +221,10 @@ describe('YawlBridge', () => {
     expect(() => bridge.waitForChoice('f', { a: 5 as never, b: NEVER })).toThrow(/a: must be an Observable/);
     for (const ms of [-1, Number.NaN, Infinity])
       expect(() => bridge.watchTaskTimeout('f', 'a', ms), String(ms)).toThrow(ConfigError);
+    const trigger = { type: 'interval', ms: 5 } as const;
+    expect(() => bridge.scheduleRecurringCase('fan-out', trigger, { at: () => 1 } as never)).toThrow(
+      /input\.at is a function/,
+    );
     expect(runs).toBe(0);
     expect(engine.tasks('f').get('a')).toBe('enabled');
   });

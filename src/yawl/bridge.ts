@@ -14,7 +14,7 @@ import type { MIEvent } from '../instances/mi-event.js';
 import type { InstanceRecord } from '../instances/mi-result.js';
 import type { MISource } from '../instances/multiple-instance.js';
 import { fromYawlAttributes } from '../instances/yawl-attributes.js';
-import type { JsonValue } from '../receipts/canonical-json.js';
+import { assertJson, type JsonValue } from '../receipts/canonical-json.js';
 import { assertSafeIdentifier } from '../security/injection.js';
 import type { TriggerConfig } from '../triggers/trigger-config.js';
 import { type BridgeContext, ownHandler } from './bridge-context.js';
@@ -126,6 +126,7 @@ export class YawlBridge {
     input: JsonValue = null,
   ): string {
     assertSafeIdentifier(workflowId);
+    assertJson(input, 'input'); // here, not at each case the trigger creates
     const { engine, daemon, scheduler } = this.context;
     if (!engine.workflow(workflowId)) throw new YawlError(`No workflow ${workflowId}`);
     const operationId = `yawl-case-${workflowId}-${++this.recurring}`;
