@@ -20,6 +20,11 @@ describe('rxdaemon/testing', () => {
   it('virtualClock rejects a date it cannot parse and a negative step', () => {
     expect(() => virtualClock('next tuesday')).toThrow(ConfigError);
     expect(() => virtualClock('2026-01-01T00:00:00Z').advanceBy(-1)).toThrow(/ms/);
+    const clock = virtualClock('2026-01-01T00:00:00Z');
+    expect(() => clock.advanceTo('soon')).toThrow(/advanceTo: time: not a date: "soon"/);
+    expect(() => clock.advanceTo('2025-12-31T00:00:00Z')).toThrow(
+      /2025-12-31T00:00:00.000Z is before now \(2026-01-01T00:00:00.000Z\)/,
+    );
   });
 
   it('testScheduler deep-compares by default and accepts another assertion', () => {

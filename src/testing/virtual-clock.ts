@@ -23,9 +23,19 @@ export class VirtualClock extends VirtualTimeScheduler {
     this.frame = target;
   }
 
-  /** Advances to an absolute time (epoch ms or an ISO date). */
+  /**
+   * Advances to an absolute time (epoch ms or an ISO date).
+   * @throws ConfigError for a time that is no date, or one before now (virtual time only goes forward)
+   */
   advanceTo(time: number | string): void {
     const target = typeof time === 'string' ? Date.parse(time) : time;
+    if (typeof target !== 'number' || !Number.isFinite(target)) {
+      throw new ConfigError('advanceTo', ['time'], [`time: not a date: ${JSON.stringify(time)}`]);
+    }
+    if (target < this.now()) {
+      const [when, now] = [new Date(target), new Date(this.now())].map((d) => d.toISOString());
+      throw new ConfigError('advanceTo', ['time'], [`time: ${when} is before now (${now})`]);
+    }
     this.advanceBy(target - this.now());
   }
 }
