@@ -100,7 +100,16 @@ export interface QuadPattern {
   readonly graph?: Term | string;
 }
 
-/** Keeps the changes matching `pattern`; a string matches a term's value. */
+/**
+ * Keeps the changes matching `pattern`; a string matches a term's value.
+ *
+ * ```text
+ * changes: -a-d-b-|     pattern { op: 'add', subject: 'urn:a' }: a = add of urn:a, d = its delete
+ * result:  -a-----|
+ * ```
+ *
+ * @throws ConfigError for a pattern that is not one (an unknown key, a term that is none)
+ */
 export function changesMatching(pattern: QuadPattern): OperatorFunction<RdfChange, RdfChange> {
   parseConfig('changesMatching pattern', quadPatternSchema, pattern);
   const same = (wanted: Term | string | undefined, actual: Term): boolean =>
