@@ -11,6 +11,7 @@ import {
   generateApiKey,
   hashApiKey,
   InjectionError,
+  RateLimitError,
   verifyApiKey,
 } from 'rxdaemon';
 import { virtualClock } from 'rxdaemon/testing';
@@ -237,6 +238,23 @@ describe('rate limiter', () => {
     expect(limiter.take('b').allowed).toBe(true); // keys do not share a bucket
     clock.advanceBy(250);
     expect(limiter.take('a')).toEqual({ allowed: true, remaining: 0, retryAfterMs: 0 });
+  });
+
+  it('consume is take that throws a RateLimitError past the limit, for callers whose limit is an error path', () => {
+    const clock = virtualClock('2026-01-01T00:00:00Z');
+    const limiter = createRateLimiter({ capacity: 1, refillPerSecond: 2, scheduler: clock });
+    expect(limiter.consume('k')).toEqual({ allowed: true, remaining: 0, retryAfterMs: 0 });
+    const refused = (() => {
+      try {
+        limiter.consume('k');
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(refused).toBeInstanceOf(RateLimitError);
+    expect(refused).toMatchObject({ code: 'RATE_LIMITED', key: 'k', retryAfterMs: 500 });
+    clock.advanceBy(500);
+    expect(limiter.consume('k').allowed).toBe(true);
   });
 
   it('forgets idle keys, so memory stays bounded by the active ones', () => {
