@@ -244,4 +244,20 @@ describe('evaluateTrigger', () => {
     });
     expect(evaluateTrigger({ type: 'reactive' }, { now: 1 }).nextExecutionTime).toBe(Infinity);
   });
+
+  it('a state that is none is named: a now that is no finite number, a misspelt field, no state', () => {
+    const config = { type: 'interval', ms: 1000 } as const;
+    expect(() => evaluateTrigger(config, { now: '5' as never })).toThrow(/trigger state: now/);
+    expect(() => evaluateTrigger(config, { now: Number.NaN })).toThrow(ConfigError);
+    expect(() => evaluateTrigger(config, { now: 5, lastExecuted: 1 } as never)).toThrow(/lastExecuted/);
+    expect(() => evaluateTrigger(config, undefined as never)).toThrow(ConfigError);
+  });
+});
+
+describe('trigger sources are checked at the call', () => {
+  it('idle, onEvent and onMutation name a source that is no Observable', () => {
+    expect(() => idle(5 as never, 10)).toThrow(/idle: activity: must be an Observable/);
+    expect(() => onEvent([] as never, 'x')).toThrow(/onEvent: events: must be an Observable/);
+    expect(() => onMutation(undefined as never)).toThrow(/onMutation: mutations: must be an Observable/);
+  });
 });

@@ -28,6 +28,17 @@ export const schedulerSchema = z.custom<import('rxjs').SchedulerLike>(
   { message: 'must be a SchedulerLike (with now() and schedule())' },
 );
 
+/**
+ * An Observable by what it does (`subscribe` and `pipe`), not by `instanceof`: an application's
+ * own copy of rxjs makes Observables this package's class never made.
+ */
+export const observableSchema = z.custom<{ subscribe: unknown; pipe: unknown }>(
+  (value) =>
+    typeof (value as { subscribe?: unknown } | null)?.subscribe === 'function' &&
+    typeof (value as { pipe?: unknown }).pipe === 'function',
+  { message: 'must be an Observable' },
+);
+
 /** Milliseconds: a finite number ≥ 0. */
 export const millisecondsSchema = z.number().finite().nonnegative();
 

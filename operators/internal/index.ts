@@ -23,6 +23,7 @@ export { backoffPolicySchema } from '../retry-backoff.js';
 export {
   functionSchema,
   millisecondsSchema,
+  observableSchema,
   parseConfig,
   parseIndex,
   parseLimit,

@@ -1,10 +1,15 @@
 import { map, type Observable, type SchedulerLike, startWith, switchMap, timer } from 'rxjs';
 import { z } from 'zod';
-import { parseConfig, schedulerSchema } from '../../operators/internal/index.js';
-import { longDelays } from '../../operators/internal/index.js';
+import {
+  longDelays,
+  observableSchema,
+  parseConfig,
+  schedulerSchema,
+} from '../../operators/internal/index.js';
 import type { TriggerFire } from './trigger-fire.js';
 
 const optionsSchema = z.strictObject({
+  activity: observableSchema,
   ms: z.number().finite().positive(),
   scheduler: schedulerSchema.optional(),
 });
@@ -26,6 +31,7 @@ export function idle(
   options: { readonly scheduler?: SchedulerLike } = {},
 ): Observable<TriggerFire> {
   parseConfig('idle', optionsSchema, {
+    activity,
     ms,
     ...options,
   });

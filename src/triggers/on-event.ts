@@ -1,9 +1,15 @@
 import { asyncScheduler, filter, map, type Observable, type SchedulerLike } from 'rxjs';
 import { z } from 'zod';
-import { functionSchema, parseConfig, schedulerSchema } from '../../operators/internal/index.js';
+import {
+  functionSchema,
+  observableSchema,
+  parseConfig,
+  schedulerSchema,
+} from '../../operators/internal/index.js';
 import type { TriggerFire } from './trigger-fire.js';
 
 const optionsSchema = z.strictObject({
+  events: observableSchema,
   name: z.union([z.string().min(1), z.instanceof(RegExp)], {
     error: 'must be a non-empty string or a RegExp',
   }),
@@ -34,7 +40,7 @@ export function onEvent<E extends NamedEvent>(
   accept: (event: E) => boolean = () => true,
   options: { readonly scheduler?: SchedulerLike } = {},
 ): Observable<TriggerFire> {
-  parseConfig('onEvent', optionsSchema, { name, accept, ...options });
+  parseConfig('onEvent', optionsSchema, { events, name, accept, ...options });
   const scheduler = options.scheduler ?? asyncScheduler;
   // A global or sticky RegExp keeps state between test() calls (and would skip every other match).
   const pattern =

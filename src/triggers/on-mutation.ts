@@ -1,6 +1,6 @@
 import { asyncScheduler, filter, map, type Observable, type SchedulerLike } from 'rxjs';
 import { z } from 'zod';
-import { parseConfig, schedulerSchema } from '../../operators/internal/index.js';
+import { observableSchema, parseConfig, schedulerSchema } from '../../operators/internal/index.js';
 import type { TriggerFire } from './trigger-fire.js';
 
 const optionsSchema = z.strictObject({
@@ -42,6 +42,7 @@ export function onMutation(
   mutations: Observable<Mutation>,
   options: MutationFilter = {},
 ): Observable<TriggerFire> {
+  parseConfig('onMutation', z.object({ mutations: observableSchema }), { mutations });
   parseConfig('onMutation options', optionsSchema, options);
   const { entity, kinds, scheduler = asyncScheduler } = options;
   return mutations.pipe(

@@ -35,6 +35,13 @@ export function validateTrigger(config: TriggerConfig): void {
   if (config.type === 'cron') validateCron(config.expression, config.tz);
 }
 
+const instant = z.number().finite();
+const stateSchema = z.strictObject({
+  now: instant,
+  lastExecutedAt: instant.optional(),
+  lastActivityAt: instant.optional(),
+});
+
 export interface TriggerState {
   readonly now: number;
   readonly lastExecutedAt?: number;
@@ -56,10 +63,11 @@ export interface TriggerVerdict {
  * match, and after an execution when a matching time has passed since it; an idle trigger is due
  * `ms` after the last activity, once; reactive and event triggers are never due by time.
  *
- * @throws ConfigError for an invalid config
+ * @throws ConfigError for an invalid config or state (a `now` that is no finite number, …)
  */
 export function evaluateTrigger(config: TriggerConfig, state: TriggerState): TriggerVerdict {
   validateTrigger(config);
+  parseConfig('trigger state', stateSchema, state);
   const { now, lastExecutedAt, lastActivityAt } = state;
   switch (config.type) {
     case 'interval': {

@@ -5,6 +5,7 @@ import {
   functionSchema,
   longDelays,
   millisecondsSchema,
+  observableSchema,
   parseConfig,
   schedulerSchema,
   withMethod,
@@ -50,14 +51,6 @@ const distributionSchema = z.strictObject({
   workers: z.array(z.string().min(1)),
   strategy: z.enum(['round-robin', 'least-loaded', 'hash']).optional(),
 });
-
-/** An Observable by what it does (an application's own copy of rxjs makes others than ours). */
-const triggerSchema = z.custom(
-  (value) =>
-    typeof (value as { pipe?: unknown } | null)?.pipe === 'function' &&
-    typeof (value as { subscribe?: unknown }).subscribe === 'function',
-  { message: 'must be an Observable' },
-);
 
 /** The daemon operation a bridge's handlers run under (`yawl-task`, `yawl-task-2`, … per daemon). */
 export const TASK_OPERATION = 'yawl-task';
@@ -200,7 +193,7 @@ export class YawlBridge {
    */
   waitForChoice(caseId: string, choices: Readonly<Record<string, Observable<unknown>>>): Observable<string> {
     this.checkCase(caseId);
-    parseConfig('waitForChoice choices', z.record(z.string(), triggerSchema), choices);
+    parseConfig('waitForChoice choices', z.record(z.string(), observableSchema), choices);
     if (Object.keys(choices).length < 2)
       throw new YawlError('A deferred choice needs at least two competing tasks');
     for (const taskId of Object.keys(choices)) this.check(caseId, taskId);
