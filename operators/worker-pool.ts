@@ -1,6 +1,13 @@
 import { Observable, type OperatorFunction, type Subscriber, Subscription } from 'rxjs';
 import { z } from 'zod';
-import { assertFunction, limitSchema, parseConfig, parseIndex, parseLimit } from './internal/config.js';
+import {
+  assertFunction,
+  limitSchema,
+  observableSchema,
+  parseConfig,
+  parseIndex,
+  parseLimit,
+} from './internal/config.js';
 import { guard } from './internal/guard.js';
 import { withSignal } from './internal/live-signal.js';
 import { Pool, type PoolSink } from './internal/pool.js';
@@ -24,10 +31,10 @@ export interface WorkerPoolOptions {
 }
 
 const optionsSchema = z.strictObject({
-  concurrency: z.union([limitSchema, z.instanceof(Observable)], {
+  concurrency: z.union([limitSchema, observableSchema], {
     error: 'must be a positive integer, Infinity or an Observable of them',
   }),
-  cancel: z.instanceof(Observable, { error: 'must be an Observable of indexes' }).optional(),
+  cancel: observableSchema.optional(),
 });
 
 /**

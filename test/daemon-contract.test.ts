@@ -1,4 +1,15 @@
-import { defer, Subject, throwError } from 'rxjs';
+import {
+  defer,
+  filter,
+  firstValueFrom,
+  lastValueFrom,
+  type Observable,
+  type Observer,
+  of,
+  type OperatorFunction,
+  Subject,
+  throwError,
+} from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import {
   ConfigError,
@@ -6,6 +17,8 @@ import {
   createReceiptLog,
   type DaemonEvent,
   type OperationResult,
+  runMultipleInstance,
+  toMIResult,
   type TriggerFire,
 } from 'rxdaemon';
 import { virtualClock } from 'rxdaemon/testing';
@@ -255,6 +268,35 @@ describe('daemon inputs are validated', () => {
     const daemon = createDaemon();
     expect(() => daemon.schedule({ id: 'x', run: () => 1, timeout: 5 } as never)).toThrow(ConfigError);
     expect(() => daemon.schedule({ id: 'x', run: () => 1, timeout: 5 } as never)).toThrow(/timeout/);
+  });
+
+  it('an Observable from another copy of rxjs is a trigger (and an MI concurrency stream): judged by its methods', async () => {
+    // What an application's own rxjs makes: the same methods, another class.
+    const foreign = <T>(source: Observable<T>) => ({
+      subscribe: (observer: Partial<Observer<T>>) => source.subscribe(observer),
+      pipe: (...operators: OperatorFunction<T, unknown>[]) =>
+        (source.pipe as (...fns: OperatorFunction<T, unknown>[]) => unknown)(...operators),
+      lift: (operator: unknown) => (source as unknown as { lift(o: unknown): unknown }).lift(operator),
+    });
+    const daemon = createDaemon();
+    const ran = firstValueFrom(daemon.events.pipe(filter((e) => e.type === 'operation:succeeded')));
+    daemon.schedule({
+      id: 'x',
+      trigger: foreign(of({ kind: 'event' as const, at: 0 })) as never,
+      run: () => 1,
+    });
+    expect(daemon.operations()[0]!.trigger).toBe('custom');
+    daemon.start();
+    expect((await ran).type).toBe('operation:succeeded');
+    await daemon.stop();
+    const result = await lastValueFrom(
+      runMultipleInstance(3, {
+        taskId: 't',
+        concurrency: foreign(of(2)) as never,
+        run: (i: number) => i,
+      }).pipe(toMIResult()),
+    );
+    expect(result.values).toEqual([0, 1, 2]);
   });
 
   it('a bad trigger config is told what is wrong with it, beside every other bad field', () => {

@@ -4,6 +4,7 @@ import type { BackoffPolicy, Rule } from '../../operators/index.js';
 import {
   backoffPolicySchema,
   functionSchema,
+  observableSchema,
   parseConfig,
   schedulerSchema,
   type TaskOutput,
@@ -90,7 +91,7 @@ export const retryPolicySchema = backoffPolicySchema.extend({
 });
 
 const count = z.number().int().min(0);
-const observable = z.instanceof(Observable, { error: 'must be an Observable' });
+const observable = observableSchema;
 
 const specSchema = z
   .strictObject({

@@ -1,12 +1,15 @@
-import { Observable } from 'rxjs';
+import { isObservable } from 'rxjs';
 import { z } from 'zod';
-import { functionSchema, parseConfig, schedulerSchema } from '../../operators/internal/index.js';
+import {
+  functionSchema,
+  observableSchema,
+  parseConfig,
+  schedulerSchema,
+} from '../../operators/internal/index.js';
 import { retryPolicySchema } from '../instances/spec.js';
 import { receiptLogSchema } from '../receipts/receipt-log.js';
 import { triggerConfigSchema, validateTrigger } from '../triggers/trigger-config.js';
 import type { DaemonConfig, Operation } from './types.js';
-
-const observable = z.instanceof(Observable, { error: 'must be an Observable' });
 
 const daemonSchema = z.strictObject({
   id: z.string().min(1).optional(),
@@ -15,9 +18,9 @@ const daemonSchema = z.strictObject({
   scheduler: schedulerSchema.optional(),
   sources: z
     .strictObject({
-      mutations: observable.optional(),
-      events: observable.optional(),
-      activity: observable.optional(),
+      mutations: observableSchema.optional(),
+      events: observableSchema.optional(),
+      activity: observableSchema.optional(),
     })
     .optional(),
   health: z
@@ -40,7 +43,7 @@ const operationSchema = z.strictObject({
   trigger: z
     .unknown()
     .superRefine((value, context) => {
-      if (value === undefined || value instanceof Observable) return;
+      if (value === undefined || isObservable(value)) return;
       const config = triggerConfigSchema.safeParse(value);
       for (const issue of config.error?.issues ?? []) {
         context.addIssue({ code: 'custom', message: issue.message, path: issue.path });
@@ -67,7 +70,7 @@ export function validateOperation(operation: Operation<never, unknown>): void {
     operation,
   );
   const { trigger } = operation;
-  if (trigger !== undefined && !(trigger instanceof Observable)) validateTrigger(trigger);
+  if (trigger !== undefined && !isObservable(trigger)) validateTrigger(trigger);
 }
 
 export function parseStopOptions(options: unknown): z.output<typeof stopSchema> {

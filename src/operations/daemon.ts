@@ -1,6 +1,6 @@
 import { type Context, context, type Span } from '@opentelemetry/api';
 import { endSpan, inSpan, retryEvent, startSpan } from '../telemetry/spans.js';
-import { asyncScheduler, Observable, type SchedulerLike, Subscription } from 'rxjs';
+import { asyncScheduler, isObservable, Observable, type SchedulerLike, Subscription } from 'rxjs';
 import {
   attemptsOf,
   longDelays,
@@ -173,7 +173,7 @@ export class Daemon {
 
   /** An operation's firings: its own Observable, a timer shared through the transport, or built here. */
   private triggerOf(id: string, trigger: Operation['trigger']): Observable<TriggerFire> | undefined {
-    if (trigger === undefined || trigger instanceof Observable) return trigger;
+    if (trigger === undefined || isObservable(trigger)) return trigger;
     const { transport, sources } = this.config;
     if (transport && (trigger.type === 'interval' || trigger.type === 'cron')) {
       return transport.sharedTrigger(id, trigger);
@@ -198,7 +198,7 @@ export class Daemon {
       trigger:
         operation.trigger === undefined
           ? 'none'
-          : operation.trigger instanceof Observable
+          : isObservable(operation.trigger)
             ? 'custom'
             : operation.trigger.type,
       active: slot.active,
