@@ -22,7 +22,7 @@ import { type BridgeContext, ownHandler } from './bridge-context.js';
 import type { BridgeEvent, InstanceHandler, TaskHandlerContext, YawlBridgeOptions } from './bridge-types.js';
 import { deferredChoice } from './deferred-choice.js';
 import { distribute, type DistributedResult } from './distribution.js';
-import { yawlAttributes } from './definition.js';
+import { type TaskDefinition, yawlAttributes } from './definition.js';
 import type { YawlEvent } from './engine.js';
 import { YawlError } from './memory-engine.js';
 import { runMIFromCaseData } from './mi-from-case-data.js';
@@ -237,10 +237,11 @@ export class YawlBridge {
     run: InstanceHandler<I, R>,
     options: { readonly concurrency?: number } = {},
   ): Observable<MIEvent<I, R>> {
-    this.check(caseId, taskId);
-    const workflowId = this.context.engine.caseWorkflow(caseId)!;
-    const mi = this.context.engine.workflow(workflowId)?.tasks.find((t) => t.id === taskId)?.mi;
-    if (!mi) throw new YawlError(`Task ${taskId} of ${workflowId} is not a multiple-instance task`);
+    const mi = this.checkTask(caseId, taskId).mi;
+    if (!mi) {
+      const workflowId = this.context.engine.caseWorkflow(caseId)!;
+      throw new YawlError(`Task ${taskId} of ${workflowId} is not a multiple-instance task`);
+    }
     return miTask(this.context, caseId, taskId, inputs, run, {
       ...fromYawlAttributes(yawlAttributes(mi)),
       concurrency: options.concurrency ?? 10,
@@ -329,10 +330,13 @@ export class YawlBridge {
   }
 
   private isMI(caseId: string, taskId: string): boolean {
+    return this.definitionOf(caseId, taskId)?.mi !== undefined;
+  }
+
+  /** Task `taskId` as the workflow of case `caseId` defines it, if it has one. */
+  private definitionOf(caseId: string, taskId: string): TaskDefinition | undefined {
     const { engine } = this.context;
-    return (
-      engine.workflow(engine.caseWorkflow(caseId)!)?.tasks.find((t) => t.id === taskId)?.mi !== undefined
-    );
+    return engine.workflow(engine.caseWorkflow(caseId)!)?.tasks.find((task) => task.id === taskId);
   }
 
   /** Enabled tasks with a handler start by themselves, unless the caller runs them (`manual`). */
@@ -345,13 +349,12 @@ export class YawlBridge {
     assertSafeIdentifier(taskId);
   }
 
-  /** A safe id of a task the case's workflow has. */
-  private checkTask(caseId: string, taskId: string): void {
+  /** The definition of a task the case's workflow has, its ids checked. @throws YawlError, InjectionError */
+  private checkTask(caseId: string, taskId: string): TaskDefinition {
     this.check(caseId, taskId);
-    const { engine } = this.context;
-    const workflowId = engine.caseWorkflow(caseId)!;
-    if (!engine.workflow(workflowId)?.tasks.some((task) => task.id === taskId))
-      throw new YawlError(`Workflow ${workflowId} has no task ${taskId}`);
+    const task = this.definitionOf(caseId, taskId);
+    if (task) return task;
+    throw new YawlError(`Workflow ${this.context.engine.caseWorkflow(caseId)!} has no task ${taskId}`);
   }
 
   private checkCase(caseId: string): void {
