@@ -1,3 +1,4 @@
+import { isObservable, type Observable } from 'rxjs';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 
@@ -29,15 +30,13 @@ export const schedulerSchema = z.custom<import('rxjs').SchedulerLike>(
 );
 
 /**
- * An Observable by what it does (`subscribe` and `pipe`), not by `instanceof`: an application's
- * own copy of rxjs makes Observables this package's class never made.
+ * An Observable by rxjs's own test (`isObservable`: it has `lift` and `subscribe`), not by
+ * `instanceof`: an application's own copy of rxjs makes Observables this package's class never
+ * made. The same test decides, where the code branches, whether a value is an Observable.
  */
-export const observableSchema = z.custom<{ subscribe: unknown; pipe: unknown }>(
-  (value) =>
-    typeof (value as { subscribe?: unknown } | null)?.subscribe === 'function' &&
-    typeof (value as { pipe?: unknown }).pipe === 'function',
-  { message: 'must be an Observable' },
-);
+export const observableSchema = z.custom<Observable<unknown>>((value) => isObservable(value), {
+  message: 'must be an Observable',
+});
 
 /** Milliseconds: a finite number ≥ 0. */
 export const millisecondsSchema = z.number().finite().nonnegative();

@@ -1,4 +1,12 @@
-import { asyncScheduler, map, type Observable, type SchedulerLike, Subject, Subscription } from 'rxjs';
+import {
+  asyncScheduler,
+  isObservable,
+  map,
+  type Observable,
+  type SchedulerLike,
+  Subject,
+  Subscription,
+} from 'rxjs';
 import { ConfigError, TimeoutError } from '../../operators/index.js';
 import { z } from 'zod';
 import {
@@ -370,8 +378,4 @@ function freeOperationId(taken: readonly string[]): string {
   let n = 2;
   while (used.has(`${TASK_OPERATION}-${n}`)) n++;
   return `${TASK_OPERATION}-${n}`;
-}
-
-function isObservable(value: unknown): value is Observable<unknown> {
-  return typeof (value as { subscribe?: unknown } | null)?.subscribe === 'function';
 }
